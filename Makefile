@@ -1,0 +1,164 @@
+# libfastclip - build, test, benchmark, install.
+#
+#   make              build lib/libfastclip.so and build/bin/fastclip
+#   make setup        install every Debian and PyPI package the build and tests need
+#   make check        the test suite (C unit tests, conformance against Pillow, bad input)
+#   make check-sanitize   the same suite under AddressSanitizer + UBSan
+#   make bench        benchmarks, side by side with Pillow + torchvision and OpenCV
+#   make install / uninstall   honour PREFIX and DESTDIR
+#   make clean
+
+# ---- version: read from the header, the one source of truth ----------------
+VERSION_MAJOR := $(shell sed -n 's/^\#define FC_VERSION_MAJOR \([0-9]*\)/\1/p' include/fastclip.h)
+VERSION_MINOR := $(shell sed -n 's/^\#define FC_VERSION_MINOR \([0-9]*\)/\1/p' include/fastclip.h)
+VERSION_PATCH := $(shell sed -n 's/^\#define FC_VERSION_PATCH \([0-9]*\)/\1/p' include/fastclip.h)
+VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+
+# ---- install locations --------------------------------------------------------
+PREFIX ?= /usr/local
+DESTDIR ?=
+EXEC_PREFIX ?= $(PREFIX)
+LIBDIR ?= $(EXEC_PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(EXEC_PREFIX)/bin
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DOCDIR ?= $(PREFIX)/share/doc/fastclip
+
+# ---- tools and flags -------------------------------------------------------------
+CC ?= cc
+PYTHON ?= .venv/bin/python
+DEBIAN_PYTHON ?= /usr/bin/python3
+BUILD ?= build
+# Where the shared library lands; the sanitizer build keeps its own copy.
+LIBOUT ?= lib
+
+WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wvla -Wformat=2
+# -ffp-contract=off: Pillow's coefficients are computed without FMA; a
+# contracted multiply-add would change rare weights by one unit.
+BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -ffp-contract=off -fno-fast-math \
+               $(WARNINGS) -Iinclude -Isrc
+OPT ?= -O2 -g
+SANITIZE ?=
+CFLAGS_ALL = $(BASE_CFLAGS) $(OPT) $(SANITIZE) $(CFLAGS) $(CPPFLAGS)
+LDFLAGS_ALL = $(SANITIZE) $(LDFLAGS)
+LIBS := -ljpeg -lpng -lgif -lm
+
+SONAME := libfastclip.so.$(VERSION_MAJOR)
+REALNAME := libfastclip.so.$(VERSION)
+
+LIB_SRC := $(wildcard src/common/*.c src/image/*.c src/decode/*.c src/api/*.c)
+CLI_SRC := $(wildcard src/cli/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
+# Test tools that reach internal functions (linked with the objects, not the .so).
+INTERNAL_TOOLS := $(patsubst tests/internal/%.c,$(BUILD)/tests/%,$(wildcard tests/internal/*.c))
+BENCH_TOOLS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
+# The library's own object files, linked statically into unit tests so that
+# they can reach internal (hidden) functions.
+UNIT_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+
+.PHONY: all lib cli setup check check-unit check-conformance check-pillow94 \
+        check-sanitize check-sanitized-build bench install uninstall clean test-tools
+.DELETE_ON_ERROR:
+
+all: lib cli
+
+lib: $(LIBOUT)/libfastclip.so $(LIBOUT)/$(SONAME) pkgconfig/fastclip.pc
+cli: $(BUILD)/bin/fastclip
+
+$(LIBOUT)/$(REALNAME): $(LIB_OBJ) src/fastclip.map
+	@mkdir -p $(LIBOUT)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/fastclip.map \
+	    -Wl,--no-undefined -o $@ $(LIB_OBJ) $(LDFLAGS_ALL) $(LIBS)
+
+$(LIBOUT)/$(SONAME): $(LIBOUT)/$(REALNAME)
+	ln -sf $(REALNAME) $@
+$(LIBOUT)/libfastclip.so: $(LIBOUT)/$(SONAME)
+	ln -sf $(SONAME) $@
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -fPIC -fvisibility=hidden -DFC_BUILDING_LIBRARY -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+# stb_image is third-party code compiled into the library: keep our warning
+# set off it and show Debian's header as a system header.
+$(BUILD)/pic/src/decode/stb_image_impl.o $(BUILD)/obj/src/decode/stb_image_impl.o: \
+    CFLAGS_ALL += -isystem /usr/include/stb -w
+
+$(BUILD)/bin/fastclip: $(CLI_OBJ) $(LIBOUT)/libfastclip.so
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $(CLI_OBJ) $(LDFLAGS_ALL) -L$(LIBOUT) -lfastclip -Wl,-rpath,'$(abspath $(LIBOUT))'
+
+pkgconfig/fastclip.pc: pkgconfig/fastclip.pc.in include/fastclip.h Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# ---- tests ---------------------------------------------------------------------
+$(BUILD)/tests/%: tests/tools/%.c $(LIBOUT)/libfastclip.so
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) -L$(LIBOUT) -lfastclip -Wl,-rpath,'$(abspath $(LIBOUT))'
+
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(UNIT_OBJ) $(LDFLAGS_ALL) $(LIBS)
+
+$(BUILD)/tests/%: tests/internal/%.c $(UNIT_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(UNIT_OBJ) $(LDFLAGS_ALL) $(LIBS)
+
+test-tools: all $(TEST_TOOLS) $(UNIT_TESTS) $(INTERNAL_TOOLS)
+
+check: test-tools
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+	FASTCLIP_BUILD=$(BUILD) $(PYTHON) -m pytest -q tests/python
+	FASTCLIP_BUILD=$(BUILD) $(DEBIAN_PYTHON) -m pytest -q -p no:cacheprovider tests/python/test_conformance.py
+
+# The same suite with AddressSanitizer and UndefinedBehaviorSanitizer, in a
+# build folder of its own. Python loads nothing from it: the tests drive the
+# sanitized build through its command-line tools, so leaks are checked too.
+check-sanitize:
+	$(MAKE) BUILD=build-asan LIBOUT=build-asan/lib OPT="-O1 -g" \
+	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	    check-sanitized-build
+
+# Runs inside check-sanitize's make: C tests directly, Python tests driving
+# only the sanitized command-line tools (never loading the library into Python).
+check-sanitized-build: test-tools
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+	FASTCLIP_BUILD=$(BUILD) FASTCLIP_SANITIZED=1 $(PYTHON) -m pytest -q tests/python
+
+bench: all $(BENCH_TOOLS)
+	FASTCLIP_BUILD=$(BUILD) $(PYTHON) tests/bench/bench.py
+
+# ---- install --------------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(DOCDIR)
+	install -m 644 include/fastclip.h $(DESTDIR)$(INCLUDEDIR)/fastclip.h
+	install -m 755 lib/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(REALNAME)
+	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libfastclip.so
+	$(CC) -o $(DESTDIR)$(BINDIR)/fastclip $(CLI_OBJ) $(LDFLAGS_ALL) -L$(LIBOUT) -lfastclip -Wl,-rpath,$(LIBDIR)
+	install -m 644 pkgconfig/fastclip.pc $(DESTDIR)$(PKGCONFIGDIR)/fastclip.pc
+	install -m 644 README.md LICENSE docs/*.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/fastclip.h $(DESTDIR)$(LIBDIR)/$(REALNAME) \
+	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libfastclip.so \
+	    $(DESTDIR)$(BINDIR)/fastclip $(DESTDIR)$(PKGCONFIGDIR)/fastclip.pc
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -rf build build-asan lib/libfastclip.so* pkgconfig/fastclip.pc
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+
+setup:
+	sh tests/env/setup.sh

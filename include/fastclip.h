@@ -1,0 +1,219 @@
+/*
+ * fastclip.h - libfastclip, CLIP preprocessing (and, later, inference) in C.
+ *
+ * This header is the manual. Anything not declared here is not API.
+ *
+ * What it does
+ *   Turns an image (a file, bytes in memory, or pixels you already hold) into
+ *   the float32 tensor that OpenAI CLIP's Python preprocessing produces:
+ *   Pillow's Image.open, torchvision Resize(n, BICUBIC), CenterCrop(n),
+ *   convert("RGB"), ToTensor(), Normalize(CLIP mean, CLIP std). The result is
+ *   identical value for value, not merely close: see docs/preprocessing.md.
+ *
+ * Usage
+ *
+ *     #include <fastclip.h>
+ *
+ *     float *t = malloc(fc_preprocess_output_floats(NULL) * sizeof *t);
+ *     fc_error err;
+ *     if (fc_preprocess_file("cat.jpg", NULL, t, 3 * 224 * 224, &err) != FC_OK)
+ *         fprintf(stderr, "cat.jpg: %s\n", err.message);
+ *     // t holds 3 x 224 x 224 floats, CHW, channels R, G, B.
+ *
+ *     fc_preprocess_params p;
+ *     fc_preprocess_params_init(&p, sizeof p);   // defaults
+ *     p.size = 336;                              // for ViT-L/14@336px
+ *     p.order = FC_ORDER_RGB_FIRST;              // opt-in variant
+ *
+ * Rules that hold for every function
+ *   - Threads: the library has no global mutable state. Any function may be
+ *     called from any number of threads at once. Objects you pass in (params,
+ *     buffers) are only read, except the outputs you pass, which are written.
+ *   - Ownership: the caller owns every buffer. The library never keeps a
+ *     pointer to caller memory after a call returns.
+ *   - Errors: every function that can fail returns an fc_status. FC_OK (0) is
+ *     success; every other value is a failure, and on failure the output
+ *     buffer's contents are unspecified (never a partial result reported as
+ *     good). When `err` is not NULL it receives the status and a one-line
+ *     message naming the problem. `err` may be NULL.
+ *   - No C++ exception, signal, abort or exit ever comes out of the library.
+ *
+ * Versioning: FC_VERSION_* below; the run-time library's version from
+ * fc_version(). Status values and struct layouts are append-only.
+ */
+#ifndef FASTCLIP_H
+#define FASTCLIP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && !defined(FC_STATIC)
+#  ifdef FC_BUILDING_LIBRARY
+#    define FC_API __declspec(dllexport)
+#  else
+#    define FC_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__)
+#  define FC_API __attribute__((visibility("default")))
+#else
+#  define FC_API
+#endif
+
+/* ---------------------------------------------------------------------------
+ * Version. The single source of truth: the Makefile reads these three lines.
+ * ------------------------------------------------------------------------- */
+#define FC_VERSION_MAJOR 0
+#define FC_VERSION_MINOR 1
+#define FC_VERSION_PATCH 0
+#define FC_VERSION_NUMBER \
+    (FC_VERSION_MAJOR * 10000 + FC_VERSION_MINOR * 100 + FC_VERSION_PATCH)
+
+/* The version of the library actually loaded, as FC_VERSION_NUMBER computes
+ * it, and as "MAJOR.MINOR.PATCH". The string is static. Since 0.1.0. */
+FC_API unsigned fc_version(void);
+FC_API const char *fc_version_string(void);
+
+/* ---------------------------------------------------------------------------
+ * Status codes. Values are fixed forever; new ones may be added, so treat an
+ * unknown non-zero value as a generic failure.
+ * ------------------------------------------------------------------------- */
+typedef enum fc_status {
+    FC_OK = 0,
+    FC_ERR_INVALID_ARGUMENT = 1, /* NULL pointer, bad size or bad parameter   */
+    FC_ERR_BUFFER_TOO_SMALL = 2, /* the output buffer cannot hold the result  */
+    FC_ERR_OUT_OF_MEMORY = 3,    /* an allocation failed                      */
+    FC_ERR_IO = 4,               /* a file could not be opened or read        */
+    FC_ERR_UNKNOWN_FORMAT = 5,   /* the bytes are not an image we recognise   */
+    FC_ERR_UNSUPPORTED = 6,      /* a recognised format, in a variant that
+                                    Pillow also rejects or we do not handle
+                                    (12-bit JPEG, ...)                        */
+    FC_ERR_CORRUPT = 7,          /* the image data is malformed               */
+    FC_ERR_TRUNCATED = 8,        /* the image data ends early                 */
+    FC_ERR_TOO_LARGE = 9,        /* over max_pixels or max_bytes              */
+    FC_ERR_INTERNAL = 10         /* a bug in libfastclip; please report it    */
+} fc_status;
+
+/* A static English name for any status, e.g. "corrupt image data". Never
+ * NULL; unknown values give "unknown status". Since 0.1.0. */
+FC_API const char *fc_status_string(fc_status status);
+
+/* Where a failing call describes what went wrong. Caller-owned; pass one per
+ * call (or per thread). `message` is always NUL-terminated after a call that
+ * took this struct; it is "" after success. */
+#define FC_ERROR_MESSAGE_SIZE 256
+typedef struct fc_error {
+    fc_status status;
+    char message[FC_ERROR_MESSAGE_SIZE];
+} fc_error;
+
+/* ---------------------------------------------------------------------------
+ * Preprocessing parameters.
+ *
+ * Always initialise with fc_preprocess_params_init(&p, sizeof p), then change
+ * what you need. The struct only grows at its end; `struct_size` tells the
+ * library which fields your program knows about, so a program built against
+ * an older header keeps working with a newer library.
+ * ------------------------------------------------------------------------- */
+typedef enum fc_order {
+    /* CLIP's order: resize and crop in the image's own Pillow mode, then
+     * convert to RGB. Palette and 1-bit images are resized with nearest
+     * neighbour, RGBA and LA with premultiplied alpha. The default. */
+    FC_ORDER_PIL = 0,
+    /* Convert to RGB first, then resize (bicubic) and crop. Opt-in. */
+    FC_ORDER_RGB_FIRST = 1
+} fc_order;
+
+typedef struct fc_preprocess_params {
+    size_t struct_size; /* set by fc_preprocess_params_init                */
+    int size;           /* n: output is 3 x n x n. Default 224.             */
+    float mean[3];      /* per-channel mean, R G B. Default CLIP's.         */
+    float std[3];       /* per-channel std, R G B, each > 0. Default CLIP's.*/
+    fc_order order;     /* Default FC_ORDER_PIL.                            */
+    /* Largest image accepted, in pixels (width * height), checked against
+     * the header before any large allocation. Default 178956970, Pillow's
+     * DecompressionBombError threshold. */
+    uint64_t max_pixels;
+    /* Largest encoded input accepted (file size or buffer length), in bytes.
+     * Default 1 GiB. */
+    uint64_t max_bytes;
+} fc_preprocess_params;
+
+#define FC_DEFAULT_SIZE 224
+#define FC_DEFAULT_MAX_PIXELS 178956970u
+#define FC_DEFAULT_MAX_BYTES (1024u * 1024u * 1024u)
+#define FC_MAX_SIZE 4096 /* largest accepted params.size */
+
+/* Fills `params` with the defaults. Pass sizeof(*params) as struct_size.
+ * Returns FC_ERR_INVALID_ARGUMENT if params is NULL or struct_size is too
+ * small to hold even the first version's fields. Since 0.1.0. */
+FC_API fc_status fc_preprocess_params_init(fc_preprocess_params *params,
+                                           size_t struct_size);
+
+/* Number of floats the output of a preprocess call holds: 3 * n * n, with n
+ * from params (NULL means the defaults, so 3 * 224 * 224). Returns 0 if the
+ * params are invalid. Since 0.1.0. */
+FC_API size_t fc_preprocess_output_floats(const fc_preprocess_params *params);
+
+/* ---------------------------------------------------------------------------
+ * Preprocessing.
+ *
+ * Each function writes 3 * n * n float32 values to `out`, in CHW order with
+ * channels R, G, B: out[c * n * n + y * n + x]. `out_floats` is the number
+ * of floats `out` can hold; a smaller value gives FC_ERR_BUFFER_TOO_SMALL.
+ * `params` may be NULL for the defaults. `err` may be NULL.
+ *
+ * Formats, chosen by content, never by file name: JPEG (libjpeg-turbo, as
+ * Pillow decodes it), PNG, GIF (first frame), BMP, TGA, PNM (PBM, PGM, PPM).
+ * No EXIF rotation and no colour management, as in Pillow's default.
+ *
+ * Returns FC_OK, or FC_ERR_INVALID_ARGUMENT, FC_ERR_BUFFER_TOO_SMALL,
+ * FC_ERR_OUT_OF_MEMORY, FC_ERR_IO (file functions only),
+ * FC_ERR_UNKNOWN_FORMAT, FC_ERR_UNSUPPORTED, FC_ERR_CORRUPT,
+ * FC_ERR_TRUNCATED or FC_ERR_TOO_LARGE.
+ * ------------------------------------------------------------------------- */
+
+/* From an image file. Since 0.1.0. */
+FC_API fc_status fc_preprocess_file(const char *path,
+                                    const fc_preprocess_params *params,
+                                    float *out, size_t out_floats,
+                                    fc_error *err);
+
+/* From an encoded image held in memory (`size` bytes at `data`). Since 0.1.0. */
+FC_API fc_status fc_preprocess_memory(const void *data, size_t size,
+                                      const fc_preprocess_params *params,
+                                      float *out, size_t out_floats,
+                                      fc_error *err);
+
+/* Layouts of caller-held pixels. Each is treated exactly as Pillow treats
+ * Image.fromarray() of a uint8 array of that shape: GRAY8 (H x W) is mode L,
+ * GRAYA8 (H x W x 2) is LA, RGB8 (H x W x 3) is RGB, RGBA8 (H x W x 4) is
+ * RGBA, so RGBA is resized with premultiplied alpha. BGR8 and BGRA8 are the
+ * same as RGB8 and RGBA8 with the channel order reversed (OpenCV's order). */
+typedef enum fc_pixel_format {
+    FC_PIXEL_GRAY8 = 1,
+    FC_PIXEL_GRAYA8 = 2,
+    FC_PIXEL_RGB8 = 3,
+    FC_PIXEL_RGBA8 = 4,
+    FC_PIXEL_BGR8 = 5,
+    FC_PIXEL_BGRA8 = 6
+} fc_pixel_format;
+
+/* From pixels: `height` rows of `width` pixels in `format`, each row starting
+ * `stride` bytes after the previous one (stride >= width * bytes per pixel).
+ * Since 0.1.0. */
+FC_API fc_status fc_preprocess_pixels(const uint8_t *pixels, int width,
+                                      int height, size_t stride,
+                                      fc_pixel_format format,
+                                      const fc_preprocess_params *params,
+                                      float *out, size_t out_floats,
+                                      fc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FASTCLIP_H */

@@ -1,0 +1,31 @@
+/* Version queries and the static names of status codes. */
+#include "fastclip.h"
+
+#define FC__STR2(x) #x
+#define FC__STR(x) FC__STR2(x)
+
+unsigned fc_version(void) { return FC_VERSION_NUMBER; }
+
+const char *fc_version_string(void)
+{
+    return FC__STR(FC_VERSION_MAJOR) "." FC__STR(FC_VERSION_MINOR) "." FC__STR(
+        FC_VERSION_PATCH);
+}
+
+const char *fc_status_string(fc_status status)
+{
+    switch (status) {
+    case FC_OK: return "success";
+    case FC_ERR_INVALID_ARGUMENT: return "invalid argument";
+    case FC_ERR_BUFFER_TOO_SMALL: return "output buffer too small";
+    case FC_ERR_OUT_OF_MEMORY: return "out of memory";
+    case FC_ERR_IO: return "input/output error";
+    case FC_ERR_UNKNOWN_FORMAT: return "unknown image format";
+    case FC_ERR_UNSUPPORTED: return "unsupported image variant";
+    case FC_ERR_CORRUPT: return "corrupt image data";
+    case FC_ERR_TRUNCATED: return "truncated image data";
+    case FC_ERR_TOO_LARGE: return "image or input too large";
+    case FC_ERR_INTERNAL: return "internal error";
+    }
+    return "unknown status";
+}
