@@ -31,6 +31,9 @@ typedef struct fc__image {
      * caller-held BGR/BGRA pixels set it; resampling is per channel, so the
      * swap is applied once, at conversion to RGB. */
     int swap_rb;
+    /* LA/RGBA only: colour samples are premultiplied by alpha (Pillow's
+     * internal La/RGBa modes, which its resize works in). */
+    int premultiplied;
     const uint8_t *pixels; /* first row                                    */
     size_t stride;         /* bytes from one row to the next              */
     /* Mode P only: 256 RGB entries. Entries past the file's palette are

@@ -1,0 +1,157 @@
+/* fastclip: the command-line face of libfastclip.
+ *
+ *   fastclip preprocess [--size N] [--rgb-first] IMAGE -o OUT
+ *   fastclip version
+ *
+ * Exit status: 0 success, 1 the image could not be processed, 2 usage
+ * error, 3 the output could not be written. Errors are one line on stderr. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/npy.h"
+#include "fastclip.h"
+
+enum { EXIT_IMAGE = 1, EXIT_USAGE = 2, EXIT_OUTPUT = 3 };
+
+static void usage(FILE *f)
+{
+    fputs("usage: fastclip preprocess [--size N] [--rgb-first] IMAGE -o OUT\n"
+          "       fastclip version\n"
+          "\n"
+          "preprocess  CLIP's image transform, bit-identical to Pillow + torchvision.\n"
+          "            OUT gets 3 x N x N float32 (CHW, RGB): raw little-endian,\n"
+          "            or NumPy .npy when OUT ends in .npy. IMAGE may be - for stdin.\n"
+          "  --size N     output side (default 224)\n"
+          "  --rgb-first  convert to RGB before resizing (default: CLIP's order)\n",
+          f);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int parse_size(const char *s, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < 1 || v > FC_MAX_SIZE) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static unsigned char *read_stream(FILE *f, size_t *size)
+{
+    size_t cap = 1 << 16, len = 0, got;
+    unsigned char *buf = malloc(cap);
+    while (buf != NULL && (got = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += got;
+        if (len == cap) {
+            unsigned char *bigger = realloc(buf, cap * 2);
+            if (bigger == NULL) free(buf);
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    *size = len;
+    return buf;
+}
+
+static int write_output(const char *path, const float *t, int n)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) {
+        fprintf(stderr, "fastclip: cannot create %s: %s\n", path, strerror(errno));
+        return EXIT_OUTPUT;
+    }
+    size_t shape[3] = {3, (size_t)n, (size_t)n};
+    int bad = ends_with(path, ".npy") ? fc_cli_write_npy(f, t, shape, 3)
+                                      : fc_cli_write_f32le(f, t, 3 * (size_t)n * n);
+    if (fclose(f) != 0) bad = 1;
+    if (bad) {
+        fprintf(stderr, "fastclip: cannot write %s\n", path);
+        remove(path);
+        return EXIT_OUTPUT;
+    }
+    return 0;
+}
+
+static int cmd_preprocess(int argc, char **argv)
+{
+    fc_preprocess_params p;
+    fc_preprocess_params_init(&p, sizeof p);
+    const char *image = NULL, *out_path = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--size") == 0 && i + 1 < argc) {
+            if (parse_size(argv[++i], &p.size) != 0) {
+                fprintf(stderr, "fastclip: --size must be 1 to %d\n", FC_MAX_SIZE);
+                return EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--rgb-first") == 0) {
+            p.order = FC_ORDER_RGB_FIRST;
+        } else if (strcmp(a, "-o") == 0 && i + 1 < argc) {
+            out_path = argv[++i];
+        } else if ((a[0] != '-' || strcmp(a, "-") == 0) && image == NULL) {
+            image = a;
+        } else {
+            fprintf(stderr, "fastclip: unexpected argument '%s'\n", a);
+            return EXIT_USAGE;
+        }
+    }
+    if (image == NULL || out_path == NULL) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    size_t count = fc_preprocess_output_floats(&p);
+    float *t = malloc(count * sizeof *t);
+    if (t == NULL) {
+        fputs("fastclip: out of memory\n", stderr);
+        return EXIT_IMAGE;
+    }
+    fc_error err;
+    fc_status st;
+    if (strcmp(image, "-") == 0) {
+        size_t size = 0;
+        unsigned char *data = read_stream(stdin, &size);
+        st = data ? fc_preprocess_memory(data, size, &p, t, count, &err)
+                  : FC_ERR_OUT_OF_MEMORY;
+        if (data == NULL) snprintf(err.message, sizeof err.message, "out of memory");
+        free(data);
+    } else {
+        st = fc_preprocess_file(image, &p, t, count, &err);
+    }
+    int rc = 0;
+    if (st != FC_OK) {
+        fprintf(stderr, "fastclip: %s (%s)\n", err.message, fc_status_string(st));
+        rc = EXIT_IMAGE;
+    } else {
+        rc = write_output(out_path, t, p.size);
+    }
+    free(t);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "preprocess") == 0) return cmd_preprocess(argc - 2, argv + 2);
+    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("fastclip %s\n", fc_version_string());
+        return 0;
+    }
+    if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "fastclip: unknown command '%s' (try fastclip help)\n", argv[1]);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,137 @@
+#include "image/to_rgb.h"
+
+#include <string.h>
+
+/* Pillow's MULDIV255: a * b / 255, rounded, without a division. */
+static inline unsigned muldiv255(unsigned a, unsigned b)
+{
+    unsigned t = a * b + 128;
+    return ((t >> 8) + t) >> 8;
+}
+
+static inline uint8_t unpremultiply(uint8_t c, uint8_t a)
+{
+    if (a == 255 || a == 0) return c;
+    unsigned v = 255u * c / a;
+    return (uint8_t)(v > 255 ? 255 : v);
+}
+
+static inline uint8_t clamp_i32(int32_t v)
+{
+    return (uint8_t)(v <= 0 ? 0 : v >= 255 ? 255 : v);
+}
+
+/* Pillow converts F to RGB through L (f2l): clamp, then truncate. NaN
+ * compares false both ways; Pillow's cast of it is undefined, x86 gives 0. */
+static inline uint8_t f32_to_byte(float v)
+{
+    if (v <= 0.0f) return 0;
+    if (v >= 255.0f) return 255;
+    if (v != v) return 0;
+    return (uint8_t)v;
+}
+
+static inline void put3(uint8_t *o, uint8_t r, uint8_t g, uint8_t b)
+{
+    o[0] = r;
+    o[1] = g;
+    o[2] = b;
+}
+
+void fc__row_to_rgb(const fc__image *img, const uint8_t *in, int count,
+                    uint8_t *o)
+{
+    int r = img->swap_rb ? 2 : 0, b = img->swap_rb ? 0 : 2;
+    for (int x = 0; x < count; x++, o += 3) {
+        switch (img->mode) {
+        case FC__MODE_1: {
+            uint8_t v = in[x] ? 255 : 0;
+            put3(o, v, v, v);
+            break;
+        }
+        case FC__MODE_L: put3(o, in[x], in[x], in[x]); break;
+        case FC__MODE_P: {
+            const uint8_t *e = img->palette + 3 * in[x];
+            put3(o, e[0], e[1], e[2]);
+            break;
+        }
+        case FC__MODE_LA: {
+            const uint8_t *p = in + 2 * x;
+            uint8_t v = img->premultiplied ? unpremultiply(p[0], p[1]) : p[0];
+            put3(o, v, v, v);
+            break;
+        }
+        case FC__MODE_RGB: {
+            const uint8_t *p = in + 3 * x;
+            put3(o, p[r], p[1], p[b]);
+            break;
+        }
+        case FC__MODE_RGBA: {
+            const uint8_t *p = in + 4 * x;
+            if (img->premultiplied)
+                put3(o, unpremultiply(p[r], p[3]), unpremultiply(p[1], p[3]),
+                     unpremultiply(p[b], p[3]));
+            else
+                put3(o, p[r], p[1], p[b]);
+            break;
+        }
+        case FC__MODE_CMYK: {
+            const uint8_t *p = in + 4 * x;
+            int nk = 255 - p[3];
+            uint8_t c[3];
+            for (int i = 0; i < 3; i++)
+                c[i] = clamp_i32(nk - (int)muldiv255(p[i], (unsigned)nk));
+            put3(o, c[0], c[1], c[2]);
+            break;
+        }
+        case FC__MODE_I16: {
+            uint16_t v;
+            memcpy(&v, in + 2 * x, sizeof v);
+            uint8_t g = (uint8_t)(v > 255 ? 255 : v);
+            put3(o, g, g, g);
+            break;
+        }
+        case FC__MODE_I32: {
+            int32_t v;
+            memcpy(&v, in + 4 * x, sizeof v);
+            uint8_t g = clamp_i32(v);
+            put3(o, g, g, g);
+            break;
+        }
+        case FC__MODE_F32: {
+            float v;
+            memcpy(&v, in + 4 * x, sizeof v);
+            uint8_t g = f32_to_byte(v);
+            put3(o, g, g, g);
+            break;
+        }
+        }
+    }
+}
+
+void fc__normalize_table(const float mean[3], const float std[3],
+                         float lut[3][256])
+{
+    /* volatile keeps each step a separate float operation whatever the
+     * compiler's evaluation method: torch rounds after the division by 255,
+     * after the subtraction and after the division by std. */
+    for (int c = 0; c < 3; c++)
+        for (int v = 0; v < 256; v++) {
+            volatile float t = (float)v / 255.0f;
+            t = t - mean[c];
+            t = t / std[c];
+            lut[c][v] = t;
+        }
+}
+
+void fc__normalize(const uint8_t *rgb, int n, const float lut[3][256],
+                   float *out)
+{
+    size_t plane = (size_t)n * (size_t)n;
+    float *r = out, *g = out + plane, *b = out + 2 * plane;
+    for (size_t i = 0; i < plane; i++) {
+        r[i] = lut[0][rgb[3 * i + 0]];
+        g[i] = lut[1][rgb[3 * i + 1]];
+        b[i] = lut[2][rgb[3 * i + 2]];
+    }
+}

@@ -1,0 +1,106 @@
+/* Test tool: runs many preprocessing calls through the public API in one
+ * process, so that the Python suite can check hundreds of images quickly
+ * and a sanitizer build can check them all for leaks and memory errors.
+ *
+ *   fc_pp_batch MANIFEST
+ *
+ * Each manifest line has tab-separated fields:
+ *   KIND  N  ORDER  INPUT  OUTPUT  [FORMAT WIDTH HEIGHT STRIDE]
+ * KIND is file, memory or pixels; ORDER is pil or rgb; for pixels, INPUT
+ * holds raw rows and FORMAT is the fc_pixel_format number. On success the
+ * tensor is written to OUTPUT as raw float32 and "OK" is printed; on
+ * failure "ERR <status> <message>". One output line per manifest line. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fastclip.h"
+
+static unsigned char *slurp(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *buf = malloc(len > 0 ? (size_t)len : 1);
+    if (buf != NULL && fread(buf, 1, (size_t)len, f) != (size_t)len) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *size = (size_t)len;
+    return buf;
+}
+
+static int run_line(char *line)
+{
+    char *field[9] = {0};
+    int nf = 0;
+    for (char *tok = strtok(line, "\t\n"); tok && nf < 9; tok = strtok(NULL, "\t\n"))
+        field[nf++] = tok;
+    if (nf < 5) return -1;
+    fc_preprocess_params p;
+    fc_preprocess_params_init(&p, sizeof p);
+    p.size = atoi(field[1]);
+    p.order = strcmp(field[2], "rgb") == 0 ? FC_ORDER_RGB_FIRST : FC_ORDER_PIL;
+    size_t count = 3 * (size_t)p.size * (size_t)p.size;
+    float *out = malloc(count * sizeof *out);
+    if (out == NULL) return -1;
+    fc_error err;
+    fc_status st;
+    if (strcmp(field[0], "file") == 0) {
+        st = fc_preprocess_file(field[3], &p, out, count, &err);
+    } else {
+        size_t size = 0;
+        unsigned char *data = slurp(field[3], &size);
+        if (data == NULL) {
+            free(out);
+            return -1;
+        }
+        if (strcmp(field[0], "memory") == 0) {
+            st = fc_preprocess_memory(data, size, &p, out, count, &err);
+        } else {
+            if (nf < 9) {
+                free(data);
+                free(out);
+                return -1;
+            }
+            st = fc_preprocess_pixels(data, atoi(field[6]), atoi(field[7]),
+                                      (size_t)strtoull(field[8], NULL, 10),
+                                      (fc_pixel_format)atoi(field[5]), &p, out,
+                                      count, &err);
+        }
+        free(data);
+    }
+    if (st == FC_OK) {
+        FILE *f = fopen(field[4], "wb");
+        int ok = f && fwrite(out, sizeof *out, count, f) == count;
+        if (f) fclose(f);
+        printf(ok ? "OK\n" : "ERR -1 cannot write output\n");
+    } else {
+        printf("ERR %d %s\n", (int)st, err.message);
+    }
+    free(out);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s MANIFEST\n", argv[0]);
+        return 2;
+    }
+    FILE *m = fopen(argv[1], "r");
+    if (m == NULL) return 2;
+    char line[8192];
+    int rc = 0;
+    while (fgets(line, sizeof line, m) != NULL) {
+        if (run_line(line) != 0) {
+            printf("ERR -1 bad manifest line\n");
+            rc = 2;
+        }
+    }
+    fclose(m);
+    return rc;
+}
