@@ -43,6 +43,7 @@ SANITIZE ?=
 CFLAGS_ALL = $(BASE_CFLAGS) $(OPT) $(SANITIZE) $(CFLAGS) $(CPPFLAGS)
 LDFLAGS_ALL = $(SANITIZE) $(LDFLAGS)
 LIBS := -ljpeg -lpng -lgif -lm
+TEST_LIBS := -pthread
 
 SONAME := libfastclip.so.$(VERSION_MAJOR)
 REALNAME := libfastclip.so.$(VERSION)
@@ -60,7 +61,7 @@ BENCH_TOOLS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/benc
 # they can reach internal (hidden) functions.
 UNIT_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all lib cli setup check check-unit check-conformance check-pillow94 \
+.PHONY: print-version all lib cli setup check check-unit check-conformance check-pillow94 \
         check-sanitize check-sanitized-build bench install uninstall clean test-tools
 .DELETE_ON_ERROR:
 
@@ -96,20 +97,26 @@ $(BUILD)/bin/fastclip: $(CLI_OBJ) $(LIBOUT)/libfastclip.so
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $(CLI_OBJ) $(LDFLAGS_ALL) -L$(LIBOUT) -lfastclip -Wl,-rpath,'$(abspath $(LIBOUT))'
 
+# The pc file for the default locations; install writes one for its own.
+PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|'
 pkgconfig/fastclip.pc: pkgconfig/fastclip.pc.in include/fastclip.h Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+	$(PC_SED) $< > $@
 
 # ---- tests ---------------------------------------------------------------------
 $(BUILD)/tests/%: tests/tools/%.c $(LIBOUT)/libfastclip.so
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) -L$(LIBOUT) -lfastclip -Wl,-rpath,'$(abspath $(LIBOUT))'
 
-$(BUILD)/tests/%: tests/unit/%.c $(UNIT_OBJ)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(UNIT_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(UNIT_OBJ) $(LDFLAGS_ALL) $(LIBS) $(TEST_LIBS)
+
+$(BUILD)/tests/%: tests/internal/%.c $(UNIT_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(UNIT_OBJ) $(LDFLAGS_ALL) $(LIBS)
 
-$(BUILD)/tests/%: tests/internal/%.c $(UNIT_OBJ)
+$(BUILD)/bench/%: tests/bench/%.c $(UNIT_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(UNIT_OBJ) $(LDFLAGS_ALL) $(LIBS)
 
@@ -146,7 +153,8 @@ install: all
 	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libfastclip.so
 	$(CC) -o $(DESTDIR)$(BINDIR)/fastclip $(CLI_OBJ) $(LDFLAGS_ALL) -L$(LIBOUT) -lfastclip -Wl,-rpath,$(LIBDIR)
-	install -m 644 pkgconfig/fastclip.pc $(DESTDIR)$(PKGCONFIGDIR)/fastclip.pc
+	$(PC_SED) pkgconfig/fastclip.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/fastclip.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/fastclip.pc
 	install -m 644 README.md LICENSE docs/*.md $(DESTDIR)$(DOCDIR)/
 
 uninstall:
@@ -162,3 +170,6 @@ clean:
 
 setup:
 	sh tests/env/setup.sh
+
+print-version:
+	@echo $(VERSION)

@@ -1,0 +1,157 @@
+"""make bench: libfastclip's preprocessing next to Pillow + torchvision and
+OpenCV, in one run, single threaded, on the two images of the original
+measurements. Prints medians and the ratios (reference time / our time).
+
+The machine is shared and noisy; absolute numbers move between runs, the
+ratios much less, which is why every row is measured in the same session."""
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("FASTCLIP_BUILD", "build"))
+IMAGES = [ROOT.parent / "shared/images/CLIP.png",
+          ROOT.parent / "shared/images/coffee-640x425.jpg"]
+SECONDS = float(os.environ.get("FASTCLIP_BENCH_SECONDS", "1.5"))
+N = 224
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+import PIL  # noqa: E402
+import torch  # noqa: E402
+import torchvision  # noqa: E402
+from PIL import Image  # noqa: E402
+from torchvision import transforms as T  # noqa: E402
+
+torch.set_num_threads(1)
+cv2.setNumThreads(1)
+
+MEAN = (0.48145466, 0.4578275, 0.40821073)
+STD = (0.26862954, 0.26130258, 0.27577711)
+
+
+def timeit(fn, budget=SECONDS):
+    fn()
+    times = []
+    start = time.perf_counter()
+    while len(times) < 15 or (time.perf_counter() - start < budget and len(times) < 2000):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    return {"median_ms": statistics.median(times) * 1e3,
+            "p90_ms": times[len(times) * 9 // 10] * 1e3, "runs": len(times)}
+
+
+def pillow_rows(data):
+    resize = T.Resize(N, interpolation=T.InterpolationMode.BICUBIC)
+    crop = T.CenterCrop(N)
+    to_tensor, normalize = T.ToTensor(), T.Normalize(MEAN, STD)
+    full = T.Compose([resize, crop, lambda im: im.convert("RGB"), to_tensor, normalize])
+
+    def decode():
+        im = Image.open(io.BytesIO(data))
+        im.load()
+        return im
+
+    im = decode()
+    resized = resize(im)
+    cropped = crop(resized)
+    rgb = cropped.convert("RGB")
+    return {
+        "decode": timeit(decode),
+        "resize": timeit(lambda: resize(im)),
+        "crop": timeit(lambda: crop(resized)),
+        "convert": timeit(lambda: cropped.convert("RGB")),
+        "normalize": timeit(lambda: normalize(to_tensor(rgb))),
+        "transform": timeit(lambda: full(im)),
+        "whole": timeit(lambda: full(decode())),
+    }
+
+
+def opencv_rows(data):
+    buf = np.frombuffer(data, np.uint8)
+    mean = np.array(MEAN, np.float32)
+    std = np.array(STD, np.float32)
+
+    def decode():
+        return cv2.imdecode(buf, cv2.IMREAD_COLOR)
+
+    def transform(bgr):
+        h, w = bgr.shape[:2]
+        if w <= h:
+            size = (N, int(N * h / w))
+        else:
+            size = (int(N * w / h), N)
+        r = cv2.resize(bgr, size, interpolation=cv2.INTER_CUBIC)
+        top, left = (r.shape[0] - N) // 2, (r.shape[1] - N) // 2
+        c = r[top:top + N, left:left + N]
+        rgb = cv2.cvtColor(c, cv2.COLOR_BGR2RGB)
+        return ((rgb.astype(np.float32) / 255.0 - mean) / std).transpose(2, 0, 1).copy()
+
+    bgr = decode()
+    return {"decode": timeit(decode), "transform": timeit(lambda: transform(bgr)),
+            "whole": timeit(lambda: transform(decode()))}
+
+
+def ours(path):
+    out = subprocess.run([str(BUILD / "bench/fc_bench"), str(path), str(N), str(SECONDS)],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def ms(row):
+    return f"{row['median_ms']:9.3f} ms (p90 {row['p90_ms']:8.3f})"
+
+
+def main():
+    print(f"libfastclip bench: n={N}, single thread, median of repeated runs "
+          f"(>= {SECONDS:.1f} s per row)")
+    print(f"reference: Pillow {PIL.__version__}, torchvision {torchvision.__version__}, "
+          f"torch {torch.__version__}, OpenCV {cv2.__version__}")
+    failed = []
+    for path in IMAGES:
+        data = path.read_bytes()
+        fc = ours(path)
+        pil = pillow_rows(data)
+        cv = opencv_rows(data)
+        print(f"\n{path.name}: {fc['width']}x{fc['height']} {fc['mode']}, {len(data)} bytes")
+        print(f"  {'stage':<22}{'libfastclip':>32}{'Pillow+torchvision':>34}{'ratio':>9}")
+        pairs = [("decode", "decode", "decode"), ("resize (+crop, fused)", "resize+crop", "resize"),
+                 ("crop", None, "crop"), ("convert", "convert", "convert"),
+                 ("normalize", "normalize", "normalize"), ("transform", "transform", "transform"),
+                 ("decode + transform", "whole", "whole")]
+        for label, our_key, pil_key in pairs:
+            p = pil[pil_key]
+            if our_key is None:
+                print(f"  {label:<22}{'(inside resize)':>32}  {ms(p)}")
+                continue
+            o = fc[our_key]
+            ratio = p["median_ms"] / o["median_ms"]
+            print(f"  {label:<22}  {ms(o)}  {ms(p)}{ratio:8.1f}x")
+        print(f"  {'OpenCV (not exact)':<22}{'':>32}{'OpenCV':>34}")
+        for label, our_key, cv_key in [("decode", "decode", "decode"),
+                                       ("transform", "transform", "transform"),
+                                       ("decode + transform", "whole", "whole")]:
+            o, c = fc[our_key], cv[cv_key]
+            print(f"  {label:<22}  {ms(o)}  {ms(c)}{c['median_ms'] / o['median_ms']:8.1f}x")
+        transform_ratio = pil["transform"]["median_ms"] / fc["transform"]["median_ms"]
+        cv_ratio = cv["whole"]["median_ms"] / fc["whole"]["median_ms"]
+        print(f"  targets: transform vs Pillow+torchvision {transform_ratio:.1f}x (goal >= 20x); "
+              f"decode+transform vs OpenCV {cv_ratio:.2f}x (goal > 1x)")
+        if transform_ratio < 20:
+            failed.append(f"{path.name}: transform only {transform_ratio:.1f}x Pillow")
+        if cv_ratio <= 1:
+            failed.append(f"{path.name}: decode+transform {cv_ratio:.2f}x OpenCV")
+    print()
+    print("targets met" if not failed else "targets missed: " + "; ".join(failed))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+/* Unit tests of the transform's building blocks against the test vectors
+ * of docs/pil-exactness.md (computed there from Pillow itself). */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "check.h"
+#include "image/geometry.h"
+#include "image/resample.h"
+#include "image/to_rgb.h"
+#include "image/windows.h"
+
+static int fixed_equal(const fc__windows *w, int i, int start, int taps,
+                       const int32_t *expect)
+{
+    if (w->start[i] != start || w->taps[i] != taps) return 0;
+    return memcmp(w->fixed + (size_t)i * (size_t)w->ksize, expect,
+                  (size_t)taps * sizeof *expect) == 0;
+}
+
+static void test_downscale_windows(void)
+{
+    fc__windows w;
+    CHECK(fc__windows_bicubic(&w, 480, 224, 0, 224, NULL) == FC_OK);
+    CHECK(w.ksize == 11);
+    static const int32_t o0[] = {1785829, 1914588, 699776, -105122, -100768};
+    static const int32_t o1[] = {-138588, 324709, 1503283, 1853763,
+                                 819504,  -56123, -112245, 0};
+    static const int32_t o2[] = {-31331, -145051, 193208, 1362902, 1937305,
+                                 1011298, 0,      -129966, -4061};
+    static const int32_t o223[] = {-100768, -105122, 699776, 1914588, 1785829};
+    CHECK(fixed_equal(&w, 0, 0, 5, o0));
+    CHECK(fixed_equal(&w, 1, 0, 8, o1));
+    CHECK(fixed_equal(&w, 2, 1, 9, o2));
+    CHECK(fixed_equal(&w, 223, 475, 5, o223));
+    fc__windows_free(&w);
+
+    /* A sub-range gives the same windows as the full axis. */
+    CHECK(fc__windows_bicubic(&w, 480, 224, 222, 2, NULL) == FC_OK);
+    CHECK(fixed_equal(&w, 1, 475, 5, o223));
+    fc__windows_free(&w);
+}
+
+static void test_upscale_windows(void)
+{
+    fc__windows w;
+    CHECK(fc__windows_bicubic(&w, 100, 224, 0, 224, NULL) == FC_OK);
+    CHECK(w.ksize == 5);
+    static const int32_t o0[] = {4589675, -395371};
+    static const int32_t o1[] = {3706484, 535166, -47346};
+    static const int32_t o223[] = {-395371, 4589675};
+    CHECK(fixed_equal(&w, 0, 0, 2, o0));
+    CHECK(fixed_equal(&w, 1, 0, 3, o1));
+    CHECK(fixed_equal(&w, 223, 98, 2, o223));
+    fc__windows_free(&w);
+}
+
+static void test_geometry(void)
+{
+    fc__geometry g;
+    CHECK(fc__geometry_plan(640, 480, 224, &g, NULL) == FC_OK);
+    CHECK(g.out_w == 298 && g.out_h == 224 && g.left == 37 && g.top == 0 && g.resize);
+    CHECK(fc__geometry_plan(480, 640, 224, &g, NULL) == FC_OK);
+    CHECK(g.out_w == 224 && g.out_h == 298 && g.top == 37);
+    CHECK(fc__geometry_plan(227, 229, 224, &g, NULL) == FC_OK);
+    CHECK(g.out_w == 224 && g.out_h == 225 && g.top == 0);
+    CHECK(fc__geometry_plan(100, 60, 224, &g, NULL) == FC_OK);
+    CHECK(g.out_w == 373 && g.out_h == 224);
+    CHECK(fc__geometry_plan(224, 500, 224, &g, NULL) == FC_OK);
+    CHECK(!g.resize && g.top == 138);
+    CHECK(fc__geometry_plan(224, 224, 224, &g, NULL) == FC_OK);
+    CHECK(!g.resize && g.left == 0 && g.top == 0);
+    /* Python's round(): halves go to the even neighbour. */
+    static const int64_t d[] = {0, 1, 2, 3, 5, 7, 9, 11};
+    static const int64_t want[] = {0, 0, 1, 2, 2, 4, 4, 6};
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
+        CHECK(fc__round_half_even_half(d[i]) == want[i]);
+    /* A side Pillow cannot allocate is an error, not a silent success. */
+    CHECK(fc__geometry_plan(1, 20000000, 224, &g, NULL) == FC_ERR_TOO_LARGE);
+}
+
+static void test_nearest(void)
+{
+    /* Accumulated positions: compare with the straightforward loop. */
+    int idx[300], all[700];
+    fc__nearest_indices(123, 700, 0, 700, all);
+    fc__nearest_indices(123, 700, 400, 300, idx);
+    CHECK(memcmp(idx, all + 400, sizeof idx) == 0);
+    int monotonic = 1, in_range = 1;
+    for (int i = 1; i < 700; i++) monotonic &= all[i] >= all[i - 1];
+    for (int i = 0; i < 700; i++) in_range &= all[i] >= 0 && all[i] < 123;
+    CHECK(monotonic && in_range);
+}
+
+static void test_normalize_table(void)
+{
+    static const float mean[3] = {0.48145466f, 0.4578275f, 0.40821073f};
+    static const float std[3] = {0.26862954f, 0.26130258f, 0.27577711f};
+    float lut[3][256];
+    fc__normalize_table(mean, std, lut);
+    /* Endpoints from the spec (printed there to 8 significant digits). */
+    CHECK(fabsf(lut[0][0] - -1.7922626f) < 1e-6f);
+    CHECK(fabsf(lut[0][255] - 1.9303361f) < 1e-6f);
+    CHECK(fabsf(lut[1][0] - -1.7520971f) < 1e-6f);
+    CHECK(fabsf(lut[2][255] - 2.145897f) < 1e-6f);
+    /* A true division by 255, not a multiplication by its reciprocal:
+     * the two differ for v = 3 (and 125 other values). */
+    volatile float by_div = 3.0f / 255.0f, by_mul = 3.0f * (1.0f / 255.0f);
+    float expect = ((float)by_div - mean[0]) / std[0];
+    CHECK(lut[0][3] == expect);
+    (void)by_mul;
+}
+
+static void test_wide_rounding(void)
+{
+    /* I;16 clamps, I keeps the sign; both round halves away from zero. */
+    fc__windows w;
+    CHECK(fc__windows_identity(&w, 0, 2, NULL) == FC_OK);
+    uint16_t in16[2] = {0, 65535}, out16[2];
+    fc__resample_h_wide((const uint8_t *)in16, sizeof in16, FC__WIDE_U16, 1, &w,
+                        (uint8_t *)out16, sizeof out16);
+    CHECK(out16[0] == 0 && out16[1] == 65535);
+    int32_t in32[2] = {-70000, 70000}, out32[2];
+    fc__resample_h_wide((const uint8_t *)in32, sizeof in32, FC__WIDE_I32, 1, &w,
+                        (uint8_t *)out32, sizeof out32);
+    CHECK(out32[0] == -70000 && out32[1] == 70000);
+    fc__windows_free(&w);
+}
+
+int main(void)
+{
+    test_downscale_windows();
+    test_upscale_windows();
+    test_geometry();
+    test_nearest();
+    test_normalize_table();
+    test_wide_rounding();
+    return check_summary("transform units");
+}
