@@ -150,3 +150,65 @@ def run_batch(exe, jobs, manifest_path, timeout=None, env=None, preexec_fn=None)
     return BatchRun(results, problems)
 
 
+
+
+# --------------------------------------------------------------------------
+# fc_decode_dump: the decoded image before any resampling (for triage)
+# --------------------------------------------------------------------------
+
+DUMP_DTYPES = {"1": (np.uint8, 1), "L": (np.uint8, 1), "P": (np.uint8, 1),
+               "LA": (np.uint8, 2), "RGB": (np.uint8, 3), "RGBA": (np.uint8, 4),
+               "CMYK": (np.uint8, 4), "I;16": (np.uint16, 1), "I": (np.int32, 1),
+               "F": (np.float32, 1)}
+
+
+def decode_dump(dump_exe, image_path, out_path):
+    """Runs fc_decode_dump; returns (mode, array, palette or None), or raises
+    RuntimeError with the tool's error line."""
+    proc = subprocess.run([str(dump_exe), str(image_path), str(out_path)],
+                          capture_output=True, timeout=120 * TIMEOUT_SCALE)
+    if proc.returncode != 0:
+        raise RuntimeError((proc.stdout + proc.stderr).decode("utf-8", "replace").strip())
+    raw = pathlib.Path(out_path).read_bytes()
+    head, _, body = raw.partition(b"\n")
+    mode, w, h = head.decode().split()
+    w, h = int(w), int(h)
+    dtype, channels = DUMP_DTYPES[mode]
+    count = w * h * channels
+    nbytes = count * np.dtype(dtype).itemsize
+    arr = np.frombuffer(body[:nbytes], dtype=dtype).reshape((h, w, channels) if channels > 1
+                                                            else (h, w))
+    palette = np.frombuffer(body[nbytes:nbytes + 768], np.uint8) if mode == "P" else None
+    return mode, arr, palette
+
+
+def triage_decoder(dump_exe, image_path, out_path):
+    """Compares libfastclip's decoder with Pillow's Image.open on one file,
+    before any resampling. Returns a one-line verdict for failure messages."""
+    from PIL import Image
+    try:
+        mode, arr, palette = decode_dump(dump_exe, image_path, out_path)
+    except Exception as e:  # missing tool, decode error
+        return "decoder triage unavailable: %s" % e
+    im = Image.open(image_path)
+    im.load()
+    if mode != im.mode:
+        return "DECODER: mode %s, Pillow %s" % (mode, im.mode)
+    want = np.asarray(im)
+    if im.mode == "1":
+        want = want.astype(np.uint8) * 255
+    if arr.shape != want.shape:
+        return "DECODER: shape %s, Pillow %s" % (arr.shape, want.shape)
+    bad = arr != want
+    if mode == "F":
+        bad = arr.view(np.uint32) != want.astype(np.float32).view(np.uint32)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        return ("DECODER: %d of %d samples differ from Pillow's, max diff %s, first at %s"
+                % (int(bad.sum()), bad.size,
+                   np.abs(arr.astype(np.float64) - want.astype(np.float64)).max(), first))
+    if palette is not None:
+        pil_pal = np.frombuffer(bytes(im.getpalette() or b""), np.uint8)
+        if not np.array_equal(palette[: pil_pal.size], pil_pal):
+            return "DECODER: palette differs from Pillow's"
+    return "decoder matches Pillow's Image.open exactly: the difference is in the transform"
