@@ -13,15 +13,18 @@
 #include "image/windows.h"
 
 /* 8-bit samples, 22-bit fixed-point weights, clamped to 0..255.
- * Horizontal: `rows` rows; output row r has w->count pixels.
- * Vertical: output row i combines source rows w->start[i] ... for `cols`
- * pixels; `acc` is scratch space for cols * channels int32 values. */
+ *
+ * Vertical: output row i combines source rows w->start[i] ... over `cols`
+ * pixels of `channels` interleaved samples.
+ *
+ * Horizontal: `rows` rows of `width` pixels in, rows of w->count pixels
+ * out. `scratch` must hold (width + w->count) * channels * 16 bytes. */
+void fc__resample_v8(const uint8_t *restrict src, size_t src_stride,
+                     int channels, int cols, const fc__windows *w,
+                     uint8_t *restrict dst, size_t dst_stride);
 void fc__resample_h8(const uint8_t *src, size_t src_stride, int channels,
-                     int rows, const fc__windows *w, uint8_t *dst,
-                     size_t dst_stride);
-void fc__resample_v8(const uint8_t *src, size_t src_stride, int channels,
-                     int cols, const fc__windows *w, uint8_t *dst,
-                     size_t dst_stride, int32_t *acc);
+                     int rows, int width, const fc__windows *w, uint8_t *dst,
+                     size_t dst_stride, uint8_t *scratch);
 
 /* Single-channel wide samples (Pillow modes I;16, I and F): double weights,
  * sums in double, stored after each pass in the mode's own type. */
