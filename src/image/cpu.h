@@ -1,5 +1,6 @@
 /* Run-time choice of vector kernels. The library is built for baseline
- * x86-64; the hot loops also have AVX2 versions, used when the CPU has it.
+ * x86-64; the hot loops also have AVX2 and AVX-512 versions, used when the
+ * CPU has them.
  * Both give identical results: all kernel arithmetic is integer. */
 #ifndef FC_IMAGE_CPU_H
 #define FC_IMAGE_CPU_H
@@ -7,11 +8,18 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define FC_HAVE_AVX2_KERNELS 1
 #define FC_TARGET_AVX2 __attribute__((target("avx2")))
+#define FC_TARGET_AVX512 __attribute__((target("avx512f,avx512bw")))
 static inline int fc__cpu_has_avx2(void) { return __builtin_cpu_supports("avx2"); }
+static inline int fc__cpu_has_avx512(void)
+{
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+}
 #else
 #define FC_HAVE_AVX2_KERNELS 0
 #define FC_TARGET_AVX2
+#define FC_TARGET_AVX512
 static inline int fc__cpu_has_avx2(void) { return 0; }
+static inline int fc__cpu_has_avx512(void) { return 0; }
 #endif
 
 #endif

@@ -24,8 +24,8 @@ static inline uint8_t clamp8(int32_t acc)
 }
 
 /* The kernel of both passes: sums of bytes times one weight per source
- * row (or, transposed, per source column). Portable loops first; an AVX2
- * version of each, chosen at run time, follows. */
+ * row (or, transposed, per source column). Portable loops first; AVX2 and
+ * AVX-512 versions of each, chosen at run time, follow. */
 
 static void v8_portable(const uint8_t *restrict first, size_t stride,
                         const int32_t *k, int taps, size_t samples,
@@ -98,6 +98,65 @@ strip16_avx2(const uint8_t *t, int channels, const fc__windows *w, uint8_t *u)
     }
 }
 
+/* AVX-512: sixteen sums per register. Clamping: shift, raise negatives to
+ * 0, then the unsigned-saturating narrow caps at 255. */
+FC_TARGET_AVX512 static inline __m128i narrow16_avx512(__m512i a)
+{
+    a = _mm512_max_epi32(_mm512_srai_epi32(a, FC__PRECISION_BITS), _mm512_setzero_si512());
+    return _mm512_cvtusepi32_epi8(a);
+}
+
+FC_TARGET_AVX512 static inline __m512i madd16_avx512(__m512i a, const uint8_t *p, __m512i k)
+{
+    __m512i px = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(const void *)p));
+    return _mm512_add_epi32(a, _mm512_mullo_epi32(px, k));
+}
+
+FC_TARGET_AVX512 static size_t
+v8_avx512(const uint8_t *first, size_t stride, const int32_t *k, int taps,
+          size_t samples, uint8_t *out)
+{
+    size_t s = 0;
+    for (; s + 64 <= samples; s += 64) {
+        __m512i a0 = _mm512_set1_epi32(BIAS), a1 = a0, a2 = a0, a3 = a0;
+        for (int t = 0; t < taps; t++) {
+            const uint8_t *in = first + (size_t)t * stride + s;
+            __m512i kk = _mm512_set1_epi32(k[t]);
+            a0 = madd16_avx512(a0, in, kk);
+            a1 = madd16_avx512(a1, in + 16, kk);
+            a2 = madd16_avx512(a2, in + 32, kk);
+            a3 = madd16_avx512(a3, in + 48, kk);
+        }
+        _mm_storeu_si128((__m128i *)(void *)(out + s), narrow16_avx512(a0));
+        _mm_storeu_si128((__m128i *)(void *)(out + s + 16), narrow16_avx512(a1));
+        _mm_storeu_si128((__m128i *)(void *)(out + s + 32), narrow16_avx512(a2));
+        _mm_storeu_si128((__m128i *)(void *)(out + s + 48), narrow16_avx512(a3));
+    }
+    for (; s + 16 <= samples; s += 16) {
+        __m512i a = _mm512_set1_epi32(BIAS);
+        for (int t = 0; t < taps; t++)
+            a = madd16_avx512(a, first + (size_t)t * stride + s, _mm512_set1_epi32(k[t]));
+        _mm_storeu_si128((__m128i *)(void *)(out + s), narrow16_avx512(a));
+    }
+    return s;
+}
+
+FC_TARGET_AVX512 static void
+strip16_avx512(const uint8_t *t, int channels, const fc__windows *w, uint8_t *u)
+{
+    size_t step = (size_t)channels * 16;
+    for (int i = 0; i < w->count; i++) {
+        const int32_t *k = w->fixed + (size_t)i * (size_t)w->ksize;
+        for (int c = 0; c < channels; c++) {
+            const uint8_t *first = t + (size_t)w->start[i] * step + (size_t)c * 16;
+            __m512i a = _mm512_set1_epi32(BIAS);
+            for (int tap = 0; tap < w->taps[i]; tap++)
+                a = madd16_avx512(a, first + (size_t)tap * step, _mm512_set1_epi32(k[tap]));
+            _mm_storeu_si128((__m128i *)(void *)(u + ((size_t)i * (size_t)channels + (size_t)c) * 16),
+                             narrow16_avx512(a));
+        }
+    }
+}
 #endif
 
 void fc__resample_v8(const uint8_t *restrict src, size_t src_stride,
@@ -106,7 +165,7 @@ void fc__resample_v8(const uint8_t *restrict src, size_t src_stride,
 {
     size_t samples = (size_t)cols * (size_t)channels;
 #if FC_HAVE_AVX2_KERNELS
-    int avx2 = fc__cpu_has_avx2();
+    int avx512 = fc__cpu_has_avx512(), avx2 = fc__cpu_has_avx2();
 #endif
     for (int i = 0; i < w->count; i++) {
         const int32_t *k = w->fixed + (size_t)i * (size_t)w->ksize;
@@ -114,7 +173,8 @@ void fc__resample_v8(const uint8_t *restrict src, size_t src_stride,
         uint8_t *out = dst + (size_t)i * dst_stride;
         size_t done = 0;
 #if FC_HAVE_AVX2_KERNELS
-        if (avx2) done = v8_avx2(first, src_stride, k, w->taps[i], samples, out);
+        if (avx512) done = v8_avx512(first, src_stride, k, w->taps[i], samples, out);
+        else if (avx2) done = v8_avx2(first, src_stride, k, w->taps[i], samples, out);
 #endif
         v8_portable(first + done, src_stride, k, w->taps[i], samples - done, out + done);
     }
@@ -126,6 +186,10 @@ static void strip16(const uint8_t *restrict t, int channels,
                     const fc__windows *w, uint8_t *restrict u)
 {
 #if FC_HAVE_AVX2_KERNELS
+    if (fc__cpu_has_avx512()) {
+        strip16_avx512(t, channels, w, u);
+        return;
+    }
     if (fc__cpu_has_avx2()) {
         strip16_avx2(t, channels, w, u);
         return;

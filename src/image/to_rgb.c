@@ -38,74 +38,80 @@ static inline void put3(uint8_t *o, uint8_t r, uint8_t g, uint8_t b)
     o[2] = b;
 }
 
+/* One loop per mode, so that the common ones (RGB, L) run as plain copies. */
 void fc__row_to_rgb(const fc__image *img, const uint8_t *in, int count,
                     uint8_t *o)
 {
     int r = img->swap_rb ? 2 : 0, b = img->swap_rb ? 0 : 2;
-    for (int x = 0; x < count; x++, o += 3) {
-        switch (img->mode) {
-        case FC__MODE_1: {
+    switch (img->mode) {
+    case FC__MODE_RGB:
+        if (!img->swap_rb) {
+            memcpy(o, in, (size_t)count * 3);
+            return;
+        }
+        for (int x = 0; x < count; x++, o += 3, in += 3) put3(o, in[r], in[1], in[b]);
+        return;
+    case FC__MODE_L:
+        for (int x = 0; x < count; x++, o += 3) put3(o, in[x], in[x], in[x]);
+        return;
+    case FC__MODE_1:
+        for (int x = 0; x < count; x++, o += 3) {
             uint8_t v = in[x] ? 255 : 0;
             put3(o, v, v, v);
-            break;
         }
-        case FC__MODE_L: put3(o, in[x], in[x], in[x]); break;
-        case FC__MODE_P: {
+        return;
+    case FC__MODE_P:
+        for (int x = 0; x < count; x++, o += 3) {
             const uint8_t *e = img->palette + 3 * in[x];
             put3(o, e[0], e[1], e[2]);
-            break;
         }
-        case FC__MODE_LA: {
-            const uint8_t *p = in + 2 * x;
-            uint8_t v = img->premultiplied ? unpremultiply(p[0], p[1]) : p[0];
+        return;
+    case FC__MODE_LA:
+        for (int x = 0; x < count; x++, o += 3, in += 2) {
+            uint8_t v = img->premultiplied ? unpremultiply(in[0], in[1]) : in[0];
             put3(o, v, v, v);
-            break;
         }
-        case FC__MODE_RGB: {
-            const uint8_t *p = in + 3 * x;
-            put3(o, p[r], p[1], p[b]);
-            break;
-        }
-        case FC__MODE_RGBA: {
-            const uint8_t *p = in + 4 * x;
+        return;
+    case FC__MODE_RGBA:
+        for (int x = 0; x < count; x++, o += 3, in += 4) {
             if (img->premultiplied)
-                put3(o, unpremultiply(p[r], p[3]), unpremultiply(p[1], p[3]),
-                     unpremultiply(p[b], p[3]));
+                put3(o, unpremultiply(in[r], in[3]), unpremultiply(in[1], in[3]),
+                     unpremultiply(in[b], in[3]));
             else
-                put3(o, p[r], p[1], p[b]);
-            break;
+                put3(o, in[r], in[1], in[b]);
         }
-        case FC__MODE_CMYK: {
-            const uint8_t *p = in + 4 * x;
-            int nk = 255 - p[3];
-            uint8_t c[3];
+        return;
+    case FC__MODE_CMYK:
+        for (int x = 0; x < count; x++, o += 3, in += 4) {
+            int nk = 255 - in[3];
             for (int i = 0; i < 3; i++)
-                c[i] = clamp_i32(nk - (int)muldiv255(p[i], (unsigned)nk));
-            put3(o, c[0], c[1], c[2]);
-            break;
+                o[i] = clamp_i32(nk - (int)muldiv255(in[i], (unsigned)nk));
         }
-        case FC__MODE_I16: {
+        return;
+    case FC__MODE_I16:
+        for (int x = 0; x < count; x++, o += 3) {
             uint16_t v;
             memcpy(&v, in + 2 * x, sizeof v);
             uint8_t g = (uint8_t)(v > 255 ? 255 : v);
             put3(o, g, g, g);
-            break;
         }
-        case FC__MODE_I32: {
+        return;
+    case FC__MODE_I32:
+        for (int x = 0; x < count; x++, o += 3) {
             int32_t v;
             memcpy(&v, in + 4 * x, sizeof v);
             uint8_t g = clamp_i32(v);
             put3(o, g, g, g);
-            break;
         }
-        case FC__MODE_F32: {
+        return;
+    case FC__MODE_F32:
+        for (int x = 0; x < count; x++, o += 3) {
             float v;
             memcpy(&v, in + 4 * x, sizeof v);
             uint8_t g = f32_to_byte(v);
             put3(o, g, g, g);
-            break;
         }
-        }
+        return;
     }
 }
 

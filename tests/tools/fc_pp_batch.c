@@ -7,7 +7,10 @@
  * Each manifest line has tab-separated fields:
  *   KIND  N  ORDER  INPUT  OUTPUT  [FORMAT WIDTH HEIGHT STRIDE]
  * KIND is file, memory or pixels; ORDER is pil or rgb; for pixels, INPUT
- * holds raw rows and FORMAT is the fc_pixel_format number. On success the
+ * holds raw rows and FORMAT is the fc_pixel_format number. Optional
+ * KEY=VALUE fields may follow, to pass parameters the fixed fields cannot:
+ * std=R,G,B mean=R,G,B order=K struct_size=K out_floats=K max_pixels=K
+ * max_bytes=K (values are passed through unchecked). On success the
  * tensor is written to OUTPUT as raw float32 and "OK" is printed; on
  * failure "ERR <status> <message>". One output line per manifest line. */
 #include <stdio.h>
@@ -33,19 +36,54 @@ static unsigned char *slurp(const char *path, size_t *size)
     return buf;
 }
 
+static void parse_floats3(const char *s, float *v)
+{
+    char *end;
+    for (int i = 0; i < 3; i++) {
+        v[i] = strtof(s, &end);
+        s = *end == ',' ? end + 1 : end;
+    }
+}
+
+/* Applies one KEY=VALUE option; returns -1 for an unknown key. */
+static int apply_option(const char *opt, fc_preprocess_params *p, size_t *out_floats)
+{
+    const char *eq = strchr(opt, '=');
+    if (eq == NULL) return -1;
+    size_t klen = (size_t)(eq - opt);
+    const char *v = eq + 1;
+#define KEY(name) (klen == strlen(name) && strncmp(opt, name, klen) == 0)
+    if (KEY("std")) parse_floats3(v, p->std);
+    else if (KEY("mean")) parse_floats3(v, p->mean);
+    else if (KEY("order")) p->order = (fc_order)atoi(v);
+    else if (KEY("struct_size")) p->struct_size = (size_t)strtoull(v, NULL, 10);
+    else if (KEY("out_floats")) *out_floats = (size_t)strtoull(v, NULL, 10);
+    else if (KEY("max_pixels")) p->max_pixels = strtoull(v, NULL, 10);
+    else if (KEY("max_bytes")) p->max_bytes = strtoull(v, NULL, 10);
+    else return -1;
+#undef KEY
+    return 0;
+}
+
 static int run_line(char *line)
 {
-    char *field[9] = {0};
+    enum { MAX_FIELDS = 20 };
+    char *field[MAX_FIELDS] = {0};
     int nf = 0;
-    for (char *tok = strtok(line, "\t\n"); tok && nf < 9; tok = strtok(NULL, "\t\n"))
+    for (char *tok = strtok(line, "\t\n"); tok && nf < MAX_FIELDS; tok = strtok(NULL, "\t\n"))
         field[nf++] = tok;
     if (nf < 5) return -1;
+    int fixed = strcmp(field[0], "pixels") == 0 ? 9 : 5;
+    if (nf < fixed) return -1;
     fc_preprocess_params p;
     fc_preprocess_params_init(&p, sizeof p);
     p.size = atoi(field[1]);
     p.order = strcmp(field[2], "rgb") == 0 ? FC_ORDER_RGB_FIRST : FC_ORDER_PIL;
-    size_t count = 3 * (size_t)p.size * (size_t)p.size;
-    float *out = malloc(count * sizeof *out);
+    size_t alloc = 3 * (size_t)p.size * (size_t)p.size;
+    size_t count = alloc;
+    for (int i = fixed; i < nf; i++)
+        if (apply_option(field[i], &p, &count) != 0) return -1;
+    float *out = malloc((alloc ? alloc : 1) * sizeof *out);
     if (out == NULL) return -1;
     fc_error err;
     fc_status st;
@@ -61,11 +99,6 @@ static int run_line(char *line)
         if (strcmp(field[0], "memory") == 0) {
             st = fc_preprocess_memory(data, size, &p, out, count, &err);
         } else {
-            if (nf < 9) {
-                free(data);
-                free(out);
-                return -1;
-            }
             st = fc_preprocess_pixels(data, atoi(field[6]), atoi(field[7]),
                                       (size_t)strtoull(field[8], NULL, 10),
                                       (fc_pixel_format)atoi(field[5]), &p, out,
@@ -75,7 +108,7 @@ static int run_line(char *line)
     }
     if (st == FC_OK) {
         FILE *f = fopen(field[4], "wb");
-        int ok = f && fwrite(out, sizeof *out, count, f) == count;
+        int ok = f && fwrite(out, sizeof *out, alloc, f) == alloc;
         if (f) fclose(f);
         printf(ok ? "OK\n" : "ERR -1 cannot write output\n");
     } else {
