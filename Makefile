@@ -64,6 +64,8 @@ UNIT_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 .PHONY: print-version all lib cli setup check check-unit check-conformance check-pillow94 \
         check-sanitize check-sanitized-build bench install uninstall clean test-tools
 .DELETE_ON_ERROR:
+# Objects linked into test tools are built by pattern rules only; keep them.
+.SECONDARY: $(UNIT_OBJ)
 
 all: lib cli
 

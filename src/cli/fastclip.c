@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/npy.h"
 #include "fastclip.h"
@@ -74,7 +75,10 @@ static int write_output(const char *path, const float *t, int n)
     if (fclose(f) != 0) bad = 1;
     if (bad) {
         fprintf(stderr, "fastclip: cannot write %s\n", path);
-        remove(path);
+        /* Leave no half-written tensor behind, but never remove what is not
+         * a regular file (say -o /dev/full). */
+        struct stat sb;
+        if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) remove(path);
         return EXIT_OUTPUT;
     }
     return 0;
