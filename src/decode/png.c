@@ -676,9 +676,18 @@ static fc_status open_image(const uint8_t *data, size_t size,
     if (rc != FC_OK) return rc;
     if (!st->have_ihdr || !st->mode_known)
         return corrupt(err, "no valid IHDR chunk");
-    if (st->width > INT32_MAX || st->height > INT32_MAX)
-        return fc__fail(err, FC_ERR_TOO_LARGE, "png: image is %ux%u pixels",
-                        (unsigned)st->width, (unsigned)st->height);
+    if (st->width > INT32_MAX || st->height > INT32_MAX) {
+        uint64_t pixels = (uint64_t)st->width * (uint64_t)st->height;
+        if (pixels > limits->max_pixels)
+            return fc__fail(err, FC_ERR_TOO_LARGE,
+                            "png: image is %ux%u = %llu pixels, over the limit of %llu",
+                            (unsigned)st->width, (unsigned)st->height,
+                            (unsigned long long)pixels,
+                            (unsigned long long)limits->max_pixels);
+        return fc__fail(err, FC_ERR_TOO_LARGE,
+                        "png: image is %ux%u pixels; sides over %d are not supported",
+                        (unsigned)st->width, (unsigned)st->height, INT32_MAX);
+    }
     return fc__image_alloc(img, (int)st->width, (int)st->height, st->mode,
                            limits->max_pixels, "png", err);
 }
