@@ -27,12 +27,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-BUILD = pathlib.Path(os.environ.get("FASTCLIP_BUILD", "build"))
-if not BUILD.is_absolute():
-    BUILD = ROOT / BUILD
+from fctools import BUILD, SANITIZED  # noqa: E402
+
 DUMP = BUILD / "tests" / "fc_decode_dump"
-SANITIZED = os.environ.get("FASTCLIP_SANITIZED", "") == "1"
 
 # fc_status values (fastclip.h)
 UNSUPPORTED, CORRUPT, TRUNCATED, TOO_LARGE = 6, 7, 8, 9

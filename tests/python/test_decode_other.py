@@ -32,12 +32,9 @@ if int(PIL.__version__.split(".")[0]) < 13:
     pytest.skip("the reference for these decoders is Pillow 13, found %s" % PIL.__version__,
                 allow_module_level=True)
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-BUILD = pathlib.Path(os.environ.get("FASTCLIP_BUILD", "build"))
-if not BUILD.is_absolute():
-    BUILD = ROOT / BUILD
+from fctools import BUILD, SANITIZED  # noqa: E402
+
 DUMP = BUILD / "tests" / "fc_decode_dump"
-SANITIZED = os.environ.get("FASTCLIP_SANITIZED", "") == "1"
 
 UNKNOWN_FORMAT, UNSUPPORTED, CORRUPT, TRUNCATED, TOO_LARGE = 5, 6, 7, 8, 9
 
