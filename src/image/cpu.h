@@ -14,12 +14,19 @@ static inline int fc__cpu_has_avx512(void)
 {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
 }
+/* VPDPBUSD (VNNI) and VPERMT2B (VBMI): the direct horizontal 8-bit pass. */
+static inline int fc__cpu_has_avx512_vnni_vbmi(void)
+{
+    return fc__cpu_has_avx512() && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vbmi");
+}
 #else
 #define FC_HAVE_AVX2_KERNELS 0
 #define FC_TARGET_AVX2
 #define FC_TARGET_AVX512
 static inline int fc__cpu_has_avx2(void) { return 0; }
 static inline int fc__cpu_has_avx512(void) { return 0; }
+static inline int fc__cpu_has_avx512_vnni_vbmi(void) { return 0; }
 #endif
 
 #endif

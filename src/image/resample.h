@@ -26,6 +26,14 @@ void fc__resample_h8(const uint8_t *src, size_t src_stride, int channels,
                      int rows, int width, const fc__windows *w, uint8_t *dst,
                      size_t dst_stride, uint8_t *scratch);
 
+/* The horizontal pass without transposes, for CPUs with AVX-512 VNNI and
+ * VBMI. Returns 0, having written nothing, where it does not apply (other
+ * CPUs, windows too wide, weights out of range, out of memory); the caller
+ * then uses fc__resample_h8's general path. */
+int fc__resample_h8_vnni(const uint8_t *src, size_t src_stride, int channels,
+                         int rows, int width, const fc__windows *w,
+                         uint8_t *dst, size_t dst_stride);
+
 /* Single-channel wide samples (Pillow modes I;16, I and F): double weights,
  * sums in double, stored after each pass in the mode's own type. */
 typedef enum fc__wide_type {

@@ -7,7 +7,8 @@
  * organised for the vector unit rather than in Pillow's loop order: the
  * vertical pass adds whole source rows, each times one weight; the
  * horizontal pass transposes strips of 16 rows so that it becomes the same
- * kind of loop. */
+ * kind of loop. Where the CPU has AVX-512 VNNI and VBMI, the horizontal pass
+ * is done without transposing instead (resample_h8_vnni.c). */
 #include "image/resample.h"
 
 #include <string.h>
@@ -210,6 +211,8 @@ void fc__resample_h8(const uint8_t *src, size_t src_stride, int channels,
     size_t in_bytes = (size_t)width * (size_t)channels;
     size_t out_bytes = (size_t)w->count * (size_t)channels;
     uint8_t *t = scratch, *u = scratch + in_bytes * 16;
+    if (fc__resample_h8_vnni(src, src_stride, channels, rows, width, w, dst, dst_stride))
+        return;
     /* A last strip of fewer than 16 rows computes lanes nobody reads; make
      * them defined values all the same. */
     memset(t, 0, in_bytes * 16);
