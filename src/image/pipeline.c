@@ -26,11 +26,35 @@ fc_status fc__crop_alloc(fc__image *crop, const fc__image *like, int n,
     return FC_OK;
 }
 
-fc_status fc__crop_windows(fc__windows *w, int in_size, int64_t out_size,
-                           int64_t first, int n, fc_error *err)
+static fc_status axis_windows(fc__windows *w, int in_size, int64_t out_size,
+                              int64_t first, int n, fc_error *err)
 {
     if (out_size == in_size) return fc__windows_identity(w, first, n, err);
     return fc__windows_bicubic(w, in_size, out_size, first, n, err);
+}
+
+fc_status fc__crop_plan_make(const fc__image *img, const fc__geometry *g,
+                             fc__crop_plan *plan, fc_error *err)
+{
+    memset(plan, 0, sizeof *plan);
+    fc_status st = axis_windows(&plan->wx, img->width, g->out_w, g->left, g->n, err);
+    if (st == FC_OK)
+        st = axis_windows(&plan->wy, img->height, g->out_h, g->top, g->n, err);
+    if (st != FC_OK) return st;
+    int x1, y1;
+    fc__windows_span(&plan->wx, &plan->x0, &x1);
+    fc__windows_span(&plan->wy, &plan->y0, &y1);
+    fc__windows_shift(&plan->wx, plan->x0);
+    fc__windows_shift(&plan->wy, plan->y0);
+    plan->w = x1 - plan->x0;
+    plan->h = y1 - plan->y0;
+    return FC_OK;
+}
+
+void fc__crop_plan_free(fc__crop_plan *plan)
+{
+    fc__windows_free(&plan->wx);
+    fc__windows_free(&plan->wy);
 }
 
 /* Pillow 13 runs the vertical pass first when the height shrinks by more

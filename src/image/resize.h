@@ -28,10 +28,18 @@ fc_status fc__resize_wide(const fc__image *img, const fc__geometry *g,
 fc_status fc__crop_alloc(fc__image *crop, const fc__image *like, int n,
                          fc__mode mode, fc_error *err);
 
-/* The crop's windows on one axis: bicubic where the axis changes size,
- * identity where Pillow would skip that pass. */
-fc_status fc__crop_windows(fc__windows *w, int in_size, int64_t out_size,
-                           int64_t first, int n, fc_error *err);
+/* The crop's resampling windows on both axes, shifted so that they index
+ * the source region they touch, and that region: x0, y0, w, h. */
+typedef struct fc__crop_plan {
+    fc__windows wx, wy;
+    int x0, y0, w, h;
+} fc__crop_plan;
+
+/* Bicubic windows where an axis changes size, identity windows where Pillow
+ * would skip that pass. Free with fc__crop_plan_free, also after failure. */
+fc_status fc__crop_plan_make(const fc__image *img, const fc__geometry *g,
+                             fc__crop_plan *plan, fc_error *err);
+void fc__crop_plan_free(fc__crop_plan *plan);
 
 /* Pillow 13's pass order: 1 when the horizontal pass runs first. */
 int fc__horizontal_first(const fc__geometry *g);

@@ -68,18 +68,12 @@ fc_status fc__resize_bicubic8(const fc__image *img, const fc__geometry *g,
 {
     int n = g->n;
     working_form f = working_form_for(img, order);
-    fc__windows wx = {0}, wy = {0};
+    fc__crop_plan plan;
     uint8_t *region = NULL, *mid = NULL, *scratch = NULL;
-    fc_status st = fc__crop_windows(&wx, img->width, g->out_w, g->left, n, err);
-    if (st == FC_OK) st = fc__crop_windows(&wy, img->height, g->out_h, g->top, n, err);
+    fc_status st = fc__crop_plan_make(img, g, &plan, err);
     if (st != FC_OK) goto done;
-
-    int x0, x1, y0, y1;
-    fc__windows_span(&wx, &x0, &x1);
-    fc__windows_span(&wy, &y0, &y1);
-    fc__windows_shift(&wx, x0);
-    fc__windows_shift(&wy, y0);
-    int rw = x1 - x0, rh = y1 - y0, c = f.channels;
+    const fc__windows *wx = &plan.wx, *wy = &plan.wy;
+    int x0 = plan.x0, y0 = plan.y0, rw = plan.w, rh = plan.h, c = f.channels;
     int h_first = fc__horizontal_first(g);
     size_t pixel = (size_t)c;
     size_t mid_stride = (h_first ? (size_t)n : (size_t)rw) * pixel;
@@ -108,17 +102,16 @@ fc_status fc__resize_bicubic8(const fc__image *img, const fc__geometry *g,
     }
     uint8_t *dst = fc__image_row(crop, 0);
     if (h_first) {
-        fc__resample_h8(src, src_stride, c, rh, rw, &wx, mid, mid_stride, scratch);
-        fc__resample_v8(mid, mid_stride, c, n, &wy, dst, crop->stride);
+        fc__resample_h8(src, src_stride, c, rh, rw, wx, mid, mid_stride, scratch);
+        fc__resample_v8(mid, mid_stride, c, n, wy, dst, crop->stride);
     } else {
-        fc__resample_v8(src, src_stride, c, rw, &wy, mid, mid_stride);
-        fc__resample_h8(mid, mid_stride, c, n, rw, &wx, dst, crop->stride, scratch);
+        fc__resample_v8(src, src_stride, c, rw, wy, mid, mid_stride);
+        fc__resample_h8(mid, mid_stride, c, n, rw, wx, dst, crop->stride, scratch);
     }
 done:
     free(region);
     free(mid);
     free(scratch);
-    fc__windows_free(&wx);
-    fc__windows_free(&wy);
+    fc__crop_plan_free(&plan);
     return st;
 }

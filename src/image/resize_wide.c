@@ -19,19 +19,14 @@ fc_status fc__resize_wide(const fc__image *img, const fc__geometry *g,
     int n = g->n;
     fc__wide_type type = wide_type(img->mode);
     size_t sz = fc__wide_size(type);
-    fc__windows wx = {0}, wy = {0};
+    fc__crop_plan plan;
     uint8_t *mid = NULL;
     double *acc = NULL;
-    fc_status st = fc__crop_windows(&wx, img->width, g->out_w, g->left, n, err);
-    if (st == FC_OK) st = fc__crop_windows(&wy, img->height, g->out_h, g->top, n, err);
+    fc_status st = fc__crop_plan_make(img, g, &plan, err);
     if (st != FC_OK) goto done;
-    int x0, x1, y0, y1;
-    fc__windows_span(&wx, &x0, &x1);
-    fc__windows_span(&wy, &y0, &y1);
-    fc__windows_shift(&wx, x0);
-    fc__windows_shift(&wy, y0);
-    const uint8_t *src = img->pixels + (size_t)y0 * img->stride + (size_t)x0 * sz;
-    int region_w = x1 - x0, region_h = y1 - y0;
+    const fc__windows *wx = &plan.wx, *wy = &plan.wy;
+    const uint8_t *src = img->pixels + (size_t)plan.y0 * img->stride + (size_t)plan.x0 * sz;
+    int region_w = plan.w, region_h = plan.h;
     int h_first = fc__horizontal_first(g);
     int mid_w = h_first ? n : region_w, mid_h = h_first ? region_h : n;
     size_t mid_stride = (size_t)mid_w * sz;
@@ -45,16 +40,15 @@ fc_status fc__resize_wide(const fc__image *img, const fc__geometry *g,
     if (st != FC_OK) goto done;
     uint8_t *dst = fc__image_row(crop, 0);
     if (h_first) {
-        fc__resample_h_wide(src, img->stride, type, region_h, &wx, mid, mid_stride);
-        fc__resample_v_wide(mid, mid_stride, type, n, &wy, dst, crop->stride, acc);
+        fc__resample_h_wide(src, img->stride, type, region_h, wx, mid, mid_stride);
+        fc__resample_v_wide(mid, mid_stride, type, n, wy, dst, crop->stride, acc);
     } else {
-        fc__resample_v_wide(src, img->stride, type, region_w, &wy, mid, mid_stride, acc);
-        fc__resample_h_wide(mid, mid_stride, type, n, &wx, dst, crop->stride);
+        fc__resample_v_wide(src, img->stride, type, region_w, wy, mid, mid_stride, acc);
+        fc__resample_h_wide(mid, mid_stride, type, n, wx, dst, crop->stride);
     }
 done:
     free(mid);
     free(acc);
-    fc__windows_free(&wx);
-    fc__windows_free(&wy);
+    fc__crop_plan_free(&plan);
     return st;
 }
