@@ -94,7 +94,10 @@ typedef enum fc_status {
     FC_ERR_CORRUPT = 7,          /* the image data is malformed               */
     FC_ERR_TRUNCATED = 8,        /* the image data ends early                 */
     FC_ERR_TOO_LARGE = 9,        /* over max_pixels or max_bytes              */
-    FC_ERR_INTERNAL = 10         /* a bug in libfastclip; please report it    */
+    FC_ERR_INTERNAL = 10,        /* a bug in libfastclip; please report it    */
+    FC_ERR_INVALID_UTF8 = 11,    /* text is not valid UTF-8                   */
+    FC_ERR_TEXT_TOO_LONG = 12    /* text has more tokens than the context and
+                                    truncation was turned off                 */
 } fc_status;
 
 /* A static English name for any status, e.g. "corrupt image data". Never
@@ -211,6 +214,56 @@ FC_API fc_status fc_preprocess_pixels(const uint8_t *pixels, int width,
                                       const fc_preprocess_params *params,
                                       float *out, size_t out_floats,
                                       fc_error *err);
+
+/* ---------------------------------------------------------------------------
+ * Text: CLIP's tokenizer.
+ *
+ * Token for token what OpenAI's clip.tokenize(text, truncate=True) returns:
+ * text cleaning (ftfy's fix_text as far as docs/tokenizer.md says, HTML
+ * unescaping, whitespace collapsing, lower-casing), CLIP's split pattern,
+ * byte-level BPE, start and end tokens, zero padding.
+ * ------------------------------------------------------------------------- */
+
+/* An opaque, immutable tokenizer: the BPE merges and vocabulary. After
+ * creation it is only read, so one tokenizer may be used from any number of
+ * threads at once. */
+typedef struct fc_tokenizer fc_tokenizer;
+
+typedef struct fc_tokenizer_params {
+    size_t struct_size; /* set by fc_tokenizer_params_init                 */
+    /* Path of a bpe_simple_vocab_16e6.txt.gz to use instead of the copy built
+     * into the library; NULL (the default) uses the built-in copy. */
+    const char *bpe_path;
+} fc_tokenizer_params;
+
+/* Fills `params` with the defaults; pass sizeof(*params). Since 0.1.0. */
+FC_API fc_status fc_tokenizer_params_init(fc_tokenizer_params *params,
+                                          size_t struct_size);
+
+/* Creates a tokenizer (params may be NULL). On success *out receives it;
+ * free it with fc_tokenizer_free. On failure *out is NULL. Since 0.1.0. */
+FC_API fc_status fc_tokenizer_new(const fc_tokenizer_params *params,
+                                  fc_tokenizer **out, fc_error *err);
+
+/* Frees a tokenizer; NULL is a no-op. Since 0.1.0. */
+FC_API void fc_tokenizer_free(fc_tokenizer *tokenizer);
+
+/* Truncation, as clip.tokenize's `truncate` argument. */
+typedef enum fc_truncation {
+    FC_TRUNCATE = 0,   /* cut to the context, keeping the end token last */
+    FC_NO_TRUNCATE = 1 /* FC_ERR_TEXT_TOO_LONG when the text does not fit */
+} fc_truncation;
+
+/* Tokenizes NUL-terminated UTF-8 `text` into `context_length` ids written to
+ * `ids` (which holds `ids_len` >= context_length values): the start token,
+ * the text's tokens, the end token, then zeros. `n_tokens` (may be NULL)
+ * receives the number of ids before the padding. Returns FC_OK,
+ * FC_ERR_INVALID_ARGUMENT, FC_ERR_BUFFER_TOO_SMALL, FC_ERR_INVALID_UTF8 or
+ * FC_ERR_TEXT_TOO_LONG. Since 0.1.0. */
+FC_API fc_status fc_tokenize(const fc_tokenizer *tokenizer, const char *text,
+                             int context_length, fc_truncation truncation,
+                             int32_t *ids, size_t ids_len, size_t *n_tokens,
+                             fc_error *err);
 
 #ifdef __cplusplus
 }

@@ -1,9 +1,10 @@
 /* fastclip: the command-line face of libfastclip.
  *
  *   fastclip preprocess [--size N] [--rgb-first] IMAGE -o OUT
+ *   fastclip tokenize [--context-length N] [--no-truncate] [--] TEXT
  *   fastclip version
  *
- * Exit status: 0 success, 1 the image could not be processed, 2 usage
+ * Exit status: 0 success, 1 the image or text could not be processed, 2 usage
  * error, 3 the output could not be written. Errors are one line on stderr. */
 #include <errno.h>
 #include <stdio.h>
@@ -19,13 +20,19 @@ enum { EXIT_IMAGE = 1, EXIT_USAGE = 2, EXIT_OUTPUT = 3 };
 static void usage(FILE *f)
 {
     fputs("usage: fastclip preprocess [--size N] [--rgb-first] IMAGE -o OUT\n"
+          "       fastclip tokenize [--context-length N] [--no-truncate] [--] TEXT\n"
           "       fastclip version\n"
           "\n"
           "preprocess  CLIP's image transform, bit-identical to Pillow + torchvision.\n"
           "            OUT gets 3 x N x N float32 (CHW, RGB): raw little-endian,\n"
           "            or NumPy .npy when OUT ends in .npy. IMAGE may be - for stdin.\n"
           "  --size N     output side (default 224)\n"
-          "  --rgb-first  convert to RGB before resizing (default: CLIP's order)\n",
+          "  --rgb-first  convert to RGB before resizing (default: CLIP's order)\n"
+          "\n"
+          "tokenize    CLIP's tokenizer: prints the context's token ids on one line,\n"
+          "            as clip.tokenize(TEXT, truncate=True). -- ends the options.\n"
+          "  --context-length N  ids to print (default 77)\n"
+          "  --no-truncate       fail when the text does not fit the context\n",
           f);
 }
 
@@ -140,6 +147,60 @@ static int cmd_preprocess(int argc, char **argv)
     return rc;
 }
 
+static int cmd_tokenize(int argc, char **argv)
+{
+    int context = 77, i = 0;
+    fc_truncation trunc = FC_TRUNCATE;
+    const char *text = NULL;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        } else if (strcmp(a, "--context-length") == 0 && i + 1 < argc) {
+            char *end;
+            errno = 0;
+            long v = strtol(argv[++i], &end, 10);
+            if (errno || end == argv[i] || *end || v < 2 || v > 1000000) {
+                fputs("fastclip: --context-length must be 2 to 1000000\n", stderr);
+                return EXIT_USAGE;
+            }
+            context = (int)v;
+        } else if (strcmp(a, "--no-truncate") == 0) {
+            trunc = FC_NO_TRUNCATE;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "fastclip: unexpected argument '%s'\n", a);
+            return EXIT_USAGE;
+        } else {
+            break;
+        }
+    }
+    if (i < argc) text = argv[i++];
+    if (text == NULL || i != argc) {
+        fputs(text == NULL ? "fastclip: tokenize needs one TEXT\n"
+                           : "fastclip: tokenize takes one TEXT (quote it)\n", stderr);
+        return EXIT_USAGE;
+    }
+    fc_error err;
+    fc_tokenizer *tok = NULL;
+    fc_status st = fc_tokenizer_new(NULL, &tok, &err);
+    int32_t *ids = malloc((size_t)context * sizeof *ids);
+    if (st == FC_OK && ids == NULL) {
+        st = FC_ERR_OUT_OF_MEMORY;
+        snprintf(err.message, sizeof err.message, "out of memory");
+    }
+    if (st == FC_OK) st = fc_tokenize(tok, text, context, trunc, ids, (size_t)context, NULL, &err);
+    if (st == FC_OK) {
+        for (int k = 0; k < context; k++) printf(k ? " %d" : "%d", (int)ids[k]);
+        putchar('\n');
+    } else {
+        fprintf(stderr, "fastclip: %s (%s)\n", err.message, fc_status_string(st));
+    }
+    free(ids);
+    fc_tokenizer_free(tok);
+    return st == FC_OK ? 0 : EXIT_IMAGE;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -147,6 +208,7 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (strcmp(argv[1], "preprocess") == 0) return cmd_preprocess(argc - 2, argv + 2);
+    if (strcmp(argv[1], "tokenize") == 0) return cmd_tokenize(argc - 2, argv + 2);
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         printf("fastclip %s\n", fc_version_string());
         return 0;

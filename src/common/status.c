@@ -26,6 +26,8 @@ const char *fc_status_string(fc_status status)
     case FC_ERR_TRUNCATED: return "truncated image data";
     case FC_ERR_TOO_LARGE: return "image or input too large";
     case FC_ERR_INTERNAL: return "internal error";
+    case FC_ERR_INVALID_UTF8: return "invalid UTF-8 text";
+    case FC_ERR_TEXT_TOO_LONG: return "text too long for the context";
     }
     return "unknown status";
 }

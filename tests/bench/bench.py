@@ -106,6 +106,44 @@ def ours(path):
     return json.loads(out)
 
 
+def captions(count=1000, seed=3):
+    """Caption-like texts: mostly plain English, some accents, CJK, emoji."""
+    import random
+    rng = random.Random(seed)
+    words = ("a photo of the cat dog sitting on red wooden table next to two people walking "
+             "in park at night with blue sky diagram engine café résumé 東京 🙂 it's").split()
+    return [" ".join(rng.choice(words) for _ in range(rng.randint(4, 20))).capitalize() + "."
+            for _ in range(count)]
+
+
+def tokenizer_rows():
+    """Our tokenizer (fc_tok_bench) and clip.tokenize, per caption."""
+    import tempfile
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import clip
+    texts = captions()
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as f:
+        f.write("".join(t + "\n" for t in texts))
+    try:
+        out = subprocess.run([str(BUILD / "bench/fc_tok_bench"), f.name, str(SECONDS)],
+                             check=True, capture_output=True, text=True).stdout
+    finally:
+        os.unlink(f.name)
+    fc = json.loads(out)
+    times = []
+    start = time.perf_counter()
+    while len(times) < 3 or time.perf_counter() - start < SECONDS:
+        t0 = time.perf_counter()
+        for t in texts:
+            clip.tokenize(t, truncate=True)
+        times.append((time.perf_counter() - t0) * 1e6 / len(texts))
+    times.sort()
+    py = {"median_us": statistics.median(times), "p90_us": times[int(len(times) * 0.9)]}
+    return fc, py
+
+
 def ms(row):
     return f"{row['median_ms']:9.3f} ms (p90 {row['p90_ms']:8.3f})"
 
@@ -149,6 +187,14 @@ def main():
             failed.append(f"{path.name}: transform only {transform_ratio:.1f}x Pillow")
         if cv_ratio <= 1:
             failed.append(f"{path.name}: decode+transform {cv_ratio:.2f}x OpenCV")
+    fc, py = tokenizer_rows()
+    ratio = py["median_us"] / fc["median_us"]
+    print(f"\ntokenizer: {fc['captions']} captions, clip.tokenize(text, truncate=True) each")
+    print(f"  libfastclip      {fc['median_us']:9.2f} us/caption (p90 {fc['p90_us']:8.2f})")
+    print(f"  OpenAI (Python)  {py['median_us']:9.2f} us/caption (p90 {py['p90_us']:8.2f})")
+    print(f"  ratio {ratio:.1f}x (goal >= 50x)")
+    if ratio < 50:
+        failed.append(f"tokenizer only {ratio:.1f}x OpenAI's")
     print()
     print("targets met" if not failed else "targets missed: " + "; ".join(failed))
 

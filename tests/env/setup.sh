@@ -27,3 +27,4 @@ fi
 "$venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements.txt" 2>&1 \
     | grep -v "is ignored: it is neither a file nor a directory" || true
 "$venv/bin/python" -c "import PIL, torch, torchvision, cv2, numpy, pytest; print('python reference: Pillow', PIL.__version__, 'torchvision', torchvision.__version__)"
+"$venv/bin/python" -W ignore -c "import clip, ftfy; from clip.simple_tokenizer import SimpleTokenizer; print('tokenizer reference: openai-clip', 'ftfy', ftfy.__version__)"

@@ -1,0 +1,193 @@
+/* Public tokenizer entry points: argument checks, the built-in or a given
+ * merges file, and the pipeline clean -> split -> BPE -> ids. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/error.h"
+#include "text/bpe.h"
+#include "text/bpe_data.h"
+#include "text/clean.h"
+#include "text/pretokenize.h"
+#include "text/utf8.h"
+
+#define TOKENIZER_MAGIC 0x46434254u /* "FCBT" */
+#define PARAMS_V1_SIZE (offsetof(fc_tokenizer_params, bpe_path) + sizeof(const char *))
+/* A merges file is about 1.3 MB; refuse anything absurd before reading it. */
+#define MAX_BPE_FILE ((long)64 << 20)
+
+struct fc_tokenizer {
+    uint32_t magic;
+    fc__bpe *bpe;
+};
+
+fc_status fc_tokenizer_params_init(fc_tokenizer_params *params, size_t struct_size)
+{
+    if (params == NULL || struct_size < PARAMS_V1_SIZE) return FC_ERR_INVALID_ARGUMENT;
+    fc_tokenizer_params p;
+    memset(&p, 0, sizeof p);
+    p.struct_size = struct_size < sizeof p ? struct_size : sizeof p;
+    p.bpe_path = NULL;
+    memcpy(params, &p, p.struct_size);
+    return FC_OK;
+}
+
+static fc_status read_gz(const char *path, uint8_t **data, size_t *size, fc_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return fc__fail(err, FC_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    struct stat sb;
+    fc_status st = FC_OK;
+    uint8_t *buf = NULL;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        st = fc__fail(err, FC_ERR_IO, "%s is not a regular file", path);
+    } else if (sb.st_size > MAX_BPE_FILE) {
+        st = fc__fail(err, FC_ERR_TOO_LARGE, "%s is %lld bytes, too large for a BPE "
+                      "merges file", path, (long long)sb.st_size);
+    } else if ((buf = malloc(sb.st_size > 0 ? (size_t)sb.st_size : 1)) == NULL) {
+        st = fc__fail(err, FC_ERR_OUT_OF_MEMORY, "out of memory reading %s", path);
+    } else if (fread(buf, 1, (size_t)sb.st_size, f) != (size_t)sb.st_size) {
+        st = fc__fail(err, FC_ERR_IO, "cannot read %s", path);
+    }
+    fclose(f);
+    if (st != FC_OK) {
+        free(buf);
+        return st;
+    }
+    *data = buf;
+    *size = (size_t)sb.st_size;
+    return FC_OK;
+}
+
+fc_status fc_tokenizer_new(const fc_tokenizer_params *params, fc_tokenizer **out,
+                           fc_error *err)
+{
+    fc__clear(err);
+    if (out == NULL) return fc__fail(err, FC_ERR_INVALID_ARGUMENT, "out is NULL");
+    *out = NULL;
+    if (params != NULL && params->struct_size < PARAMS_V1_SIZE)
+        return fc__fail(err, FC_ERR_INVALID_ARGUMENT,
+                        "params.struct_size is %zu: initialise params with "
+                        "fc_tokenizer_params_init(&p, sizeof p)", params->struct_size);
+    fc_tokenizer *t = calloc(1, sizeof *t);
+    if (t == NULL) return fc__fail(err, FC_ERR_OUT_OF_MEMORY, "out of memory");
+    fc_status st;
+    if (params != NULL && params->bpe_path != NULL) {
+        uint8_t *gz = NULL;
+        size_t size = 0;
+        st = read_gz(params->bpe_path, &gz, &size, err);
+        if (st == FC_OK) st = fc__bpe_load_gz(gz, size, &t->bpe, err);
+        free(gz);
+    } else {
+        st = fc__bpe_load_gz(fc__bpe_gz, (size_t)(fc__bpe_gz_end - fc__bpe_gz), &t->bpe, err);
+    }
+    if (st != FC_OK) {
+        free(t);
+        return st;
+    }
+    t->magic = TOKENIZER_MAGIC;
+    *out = t;
+    return FC_OK;
+}
+
+void fc_tokenizer_free(fc_tokenizer *tokenizer)
+{
+    if (tokenizer == NULL || tokenizer->magic != TOKENIZER_MAGIC) return;
+    tokenizer->magic = 0;
+    fc__bpe_free(tokenizer->bpe);
+    free(tokenizer);
+}
+
+/* Per-call working memory: nothing is shared between calls. */
+typedef struct scratch {
+    fc__u32buf text;
+    uint8_t *bytes;
+    int32_t *ids;
+    size_t cap;
+} scratch;
+
+static int reserve(scratch *s, size_t m)
+{
+    if (m <= s->cap) return 0;
+    uint8_t *b = realloc(s->bytes, m);
+    if (b == NULL) return -1;
+    s->bytes = b;
+    int32_t *i = realloc(s->ids, m * sizeof *i);
+    if (i == NULL) return -1;
+    s->ids = i;
+    s->cap = m;
+    return 0;
+}
+
+/* Splits and BPE-encodes the cleaned text into ids[1 .. limit]; sets *count
+ * to the number of text tokens found, stopping as soon as there are more
+ * than `limit`. */
+static fc_status encode(const fc_tokenizer *tok, scratch *s, int32_t *ids, size_t limit,
+                        size_t *count, fc_error *err)
+{
+    size_t pos = 0, start, end, n = 0;
+    fc__piece_kind kind;
+    while (n <= limit && fc__next_piece(s->text.v, s->text.n, &pos, &start, &end, &kind)) {
+        if (kind != FC__PIECE_TEXT) {
+            if (n < limit) ids[1 + n] = kind == FC__PIECE_START ? FC__SOT_ID : FC__EOT_ID;
+            n++;
+            continue;
+        }
+        if (reserve(s, 4 * (end - start)) != 0)
+            return fc__fail(err, FC_ERR_OUT_OF_MEMORY, "out of memory tokenizing");
+        size_t m = 0;
+        for (size_t i = start; i < end; i++) m += fc__utf8_encode(s->text.v[i], s->bytes + m);
+        size_t k = fc__bpe_word(tok->bpe, s->bytes, m, s->ids);
+        for (size_t i = 0; i < k; i++, n++)
+            if (n < limit) ids[1 + n] = s->ids[i];
+    }
+    *count = n;
+    return FC_OK;
+}
+
+fc_status fc_tokenize(const fc_tokenizer *tokenizer, const char *text, int context_length,
+                      fc_truncation truncation, int32_t *ids, size_t ids_len,
+                      size_t *n_tokens, fc_error *err)
+{
+    fc__clear(err);
+    if (n_tokens != NULL) *n_tokens = 0;
+    if (tokenizer == NULL || tokenizer->magic != TOKENIZER_MAGIC)
+        return fc__fail(err, FC_ERR_INVALID_ARGUMENT, "tokenizer is NULL or not a tokenizer");
+    if (text == NULL) return fc__fail(err, FC_ERR_INVALID_ARGUMENT, "text is NULL");
+    if (ids == NULL) return fc__fail(err, FC_ERR_INVALID_ARGUMENT, "ids is NULL");
+    if (context_length < 2)
+        return fc__fail(err, FC_ERR_INVALID_ARGUMENT, "context_length is %d; it must be at "
+                        "least 2 (the start and end tokens)", context_length);
+    if (truncation != FC_TRUNCATE && truncation != FC_NO_TRUNCATE)
+        return fc__fail(err, FC_ERR_INVALID_ARGUMENT, "truncation is %d; use FC_TRUNCATE "
+                        "or FC_NO_TRUNCATE", (int)truncation);
+    if (ids_len < (size_t)context_length)
+        return fc__fail(err, FC_ERR_BUFFER_TOO_SMALL, "ids holds %zu values; context_length "
+                        "%d needs %d", ids_len, context_length, context_length);
+    scratch s = {{0}, NULL, NULL, 0};
+    fc_status st = fc__utf8_decode(text, &s.text, err);
+    if (st == FC_OK && fc__clip_clean(&s.text) != 0)
+        st = fc__fail(err, FC_ERR_OUT_OF_MEMORY, "out of memory cleaning text");
+    size_t limit = (size_t)context_length - 2, count = 0;
+    if (st == FC_OK) st = encode(tokenizer, &s, ids, limit, &count, err);
+    if (st == FC_OK && count > limit && truncation == FC_NO_TRUNCATE)
+        st = fc__fail(err, FC_ERR_TEXT_TOO_LONG, "text has more than %zu tokens; a context "
+                      "of %d holds %zu besides the start and end tokens", limit,
+                      context_length, limit);
+    free(s.text.v);
+    free(s.bytes);
+    free(s.ids);
+    if (st != FC_OK) {
+        memset(ids, 0, (size_t)context_length * sizeof *ids);
+        return st;
+    }
+    size_t used = count < limit ? count : limit;
+    ids[0] = FC__SOT_ID;
+    ids[1 + used] = FC__EOT_ID;
+    for (size_t i = used + 2; i < (size_t)context_length; i++) ids[i] = 0;
+    if (n_tokens != NULL) *n_tokens = used + 2;
+    return FC_OK;
+}
