@@ -118,6 +118,12 @@ fc_status fc__transform_image(const fc__image *img, const fc__transform *t,
     fc__image crop;
     fc_status st = fc__resize_crop(img, t->n, t->order, &crop, err);
     if (st != FC_OK) return st;
+    /* RGB crops are normalized straight from their rows. */
+    if (crop.mode == FC__MODE_RGB && !crop.swap_rb) {
+        fc__normalize_rows(crop.pixels, crop.stride, t->n, t->lut, out);
+        fc__image_free(&crop);
+        return FC_OK;
+    }
     uint8_t *rgb = malloc((size_t)t->n * (size_t)t->n * 3);
     if (rgb == NULL) {
         fc__image_free(&crop);

@@ -19,7 +19,12 @@ void fc__row_to_rgb(const fc__image *img, const uint8_t *row, int count,
 void fc__normalize_table(const float mean[3], const float std[3],
                          float lut[3][256]);
 
-/* Writes n x n packed RGB bytes as CHW floats through the table. */
+/* Writes n x n packed RGB pixels, rows `stride` bytes apart, as CHW floats
+ * through the table. */
+void fc__normalize_rows(const uint8_t *rgb, size_t stride, int n,
+                        const float lut[3][256], float *out);
+
+/* The same for rows of n * 3 bytes, one after the other. */
 void fc__normalize(const uint8_t *rgb, int n, const float lut[3][256],
                    float *out);
 

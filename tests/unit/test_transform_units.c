@@ -2,6 +2,7 @@
  * of docs/pil-exactness.md (computed there from Pillow itself). */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -127,6 +128,65 @@ static void test_wide_rounding(void)
     fc__windows_free(&w);
 }
 
+/* The vector lookups (where the CPU has them) give the table's floats bit
+ * for bit: every (channel, value) pair, odd sizes, padded rows, and
+ * tables from other means and deviations. */
+static void test_normalize_lookup(void)
+{
+    static const int sizes[] = {1, 5, 21, 63, 64, 65, 100, 128, 224, 225};
+    uint32_t seed = 12345;
+    for (int trial = 0; trial < 4; trial++) {
+        float mean[3], std[3], lut[3][256];
+        for (int c = 0; c < 3; c++) {
+            seed = seed * 1664525u + 1013904223u;
+            mean[c] = (float)(seed >> 8) / 16777216.0f;
+            seed = seed * 1664525u + 1013904223u;
+            std[c] = 0.05f + (float)(seed >> 8) / 16777216.0f;
+        }
+        if (trial == 0) {
+            static const float m0[3] = {0.48145466f, 0.4578275f, 0.40821073f};
+            static const float s0[3] = {0.26862954f, 0.26130258f, 0.27577711f};
+            memcpy(mean, m0, sizeof mean);
+            memcpy(std, s0, sizeof std);
+        }
+        fc__normalize_table(mean, std, lut);
+        for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+            int n = sizes[si];
+            for (int pad = 0; pad < 2; pad++) {
+                size_t stride = (size_t)n * 3 + (size_t)pad * 7;
+                size_t plane = (size_t)n * (size_t)n;
+                uint8_t *rgb = malloc(stride * (size_t)n);
+                float *out = malloc(plane * 3 * sizeof *out);
+                if (rgb == NULL || out == NULL) {
+                    CHECK(0);
+                    free(rgb);
+                    free(out);
+                    return;
+                }
+                for (size_t i = 0; i < stride * (size_t)n; i++) {
+                    seed = seed * 1664525u + 1013904223u;
+                    rgb[i] = (uint8_t)(i < 768 ? i : seed >> 24);
+                }
+                if (pad)
+                    fc__normalize_rows(rgb, stride, n, lut, out);
+                else
+                    fc__normalize(rgb, n, lut, out);
+                int bad = 0;
+                for (int y = 0; y < n; y++)
+                    for (int x = 0; x < n; x++)
+                        for (int c = 0; c < 3; c++) {
+                            float e = lut[c][rgb[(size_t)y * stride + (size_t)x * 3 + (size_t)c]];
+                            float g = out[(size_t)c * plane + (size_t)y * (size_t)n + (size_t)x];
+                            bad += memcmp(&e, &g, sizeof e) != 0;
+                        }
+                CHECK(bad == 0);
+                free(rgb);
+                free(out);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     test_downscale_windows();
@@ -134,6 +194,7 @@ int main(void)
     test_geometry();
     test_nearest();
     test_normalize_table();
+    test_normalize_lookup();
     test_wide_rounding();
     return check_summary("transform units");
 }
