@@ -105,7 +105,7 @@ void fc_tokenizer_free(fc_tokenizer *tokenizer)
 typedef struct scratch {
     fc__u32buf text;
     uint8_t *bytes;
-    int32_t *ids;
+    int32_t *ids, *ranks;
     size_t cap;
 } scratch;
 
@@ -118,6 +118,9 @@ static int reserve(scratch *s, size_t m)
     int32_t *i = realloc(s->ids, m * sizeof *i);
     if (i == NULL) return -1;
     s->ids = i;
+    int32_t *r = realloc(s->ranks, m * sizeof *r);
+    if (r == NULL) return -1;
+    s->ranks = r;
     s->cap = m;
     return 0;
 }
@@ -140,7 +143,7 @@ static fc_status encode(const fc_tokenizer *tok, scratch *s, int32_t *ids, size_
             return fc__fail(err, FC_ERR_OUT_OF_MEMORY, "out of memory tokenizing");
         size_t m = 0;
         for (size_t i = start; i < end; i++) m += fc__utf8_encode(s->text.v[i], s->bytes + m);
-        size_t k = fc__bpe_word(tok->bpe, s->bytes, m, s->ids);
+        size_t k = fc__bpe_word(tok->bpe, s->bytes, m, s->ids, s->ranks);
         for (size_t i = 0; i < k; i++, n++)
             if (n < limit) ids[1 + n] = s->ids[i];
     }
@@ -167,7 +170,7 @@ fc_status fc_tokenize(const fc_tokenizer *tokenizer, const char *text, int conte
     if (ids_len < (size_t)context_length)
         return fc__fail(err, FC_ERR_BUFFER_TOO_SMALL, "ids holds %zu values; context_length "
                         "%d needs %d", ids_len, context_length, context_length);
-    scratch s = {{0}, NULL, NULL, 0};
+    scratch s = {{0}, NULL, NULL, NULL, 0};
     fc_status st = fc__utf8_decode(text, &s.text, err);
     if (st == FC_OK && fc__clip_clean(&s.text) != 0)
         st = fc__fail(err, FC_ERR_OUT_OF_MEMORY, "out of memory cleaning text");
@@ -180,6 +183,7 @@ fc_status fc_tokenize(const fc_tokenizer *tokenizer, const char *text, int conte
     free(s.text.v);
     free(s.bytes);
     free(s.ids);
+    free(s.ranks);
     if (st != FC_OK) {
         memset(ids, 0, (size_t)context_length * sizeof *ids);
         return st;

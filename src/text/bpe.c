@@ -38,34 +38,41 @@ static int32_t pair_rank(const fc__bpe *bpe, int32_t a, int32_t b)
     }
 }
 
-size_t fc__bpe_word(const fc__bpe *bpe, const uint8_t *bytes, size_t m, int32_t *ids)
+size_t fc__bpe_word(const fc__bpe *bpe, const uint8_t *bytes, size_t m, int32_t *ids,
+                    int32_t *ranks)
 {
     for (size_t i = 0; i < m; i++) ids[i] = bpe->byte_id[bytes[i]];
     ids[m - 1] += 256;
     size_t n = m;
+    /* ranks[i]: the rank of the pair (ids[i], ids[i+1]) */
+    for (size_t i = 0; i + 1 < n; i++) ranks[i] = pair_rank(bpe, ids[i], ids[i + 1]);
     while (n > 1) {
         int32_t best = INT32_MAX;
         size_t at = 0;
-        for (size_t i = 0; i + 1 < n; i++) {
-            int32_t r = pair_rank(bpe, ids[i], ids[i + 1]);
-            if (r < best) {
-                best = r;
+        for (size_t i = 0; i + 1 < n; i++)
+            if (ranks[i] < best) {
+                best = ranks[i];
                 at = i;
             }
-        }
         if (best == INT32_MAX) break;
-        /* merge every occurrence of the best pair, left to right */
+        /* merge every occurrence of the best pair, left to right. A pair of
+         * two copied symbols was a pair before (only a merge skips one), so
+         * it keeps its rank; pairs with the new symbol are looked up. */
         int32_t first = ids[at], second = ids[at + 1], merged = 512 + best;
         size_t o = 0;
-        for (size_t i = 0; i < n;) {
+        for (size_t i = 0; i < n; o++) {
             if (i + 1 < n && ids[i] == first && ids[i + 1] == second) {
-                ids[o++] = merged;
+                ids[o] = merged;
                 i += 2;
             } else {
-                ids[o++] = ids[i++];
+                ranks[o] = ranks[i]; /* o <= i: a forward copy in place */
+                ids[o] = ids[i++];
             }
         }
         n = o;
+        for (size_t i = 0; i + 1 < n; i++)
+            if (ids[i] == merged || ids[i + 1] == merged)
+                ranks[i] = pair_rank(bpe, ids[i], ids[i + 1]);
     }
     return n;
 }

@@ -19,8 +19,9 @@ typedef struct fc__bpe fc__bpe;
 fc_status fc__bpe_load_gz(const uint8_t *gz, size_t size, fc__bpe **out, fc_error *err);
 void fc__bpe_free(fc__bpe *bpe);
 
-/* BPE of one piece (its UTF-8 bytes, m >= 1) into ids (room for m); returns
- * the number of ids. */
-size_t fc__bpe_word(const fc__bpe *bpe, const uint8_t *bytes, size_t m, int32_t *ids);
+/* BPE of one piece (its UTF-8 bytes, m >= 1) into ids; `ids` and `ranks`
+ * (scratch) hold m values each. Returns the number of ids. */
+size_t fc__bpe_word(const fc__bpe *bpe, const uint8_t *bytes, size_t m, int32_t *ids,
+                    int32_t *ranks);
 
 #endif

@@ -196,6 +196,15 @@ static int map_chars(work *w)
 static int line_breaks_and_controls(work *w)
 {
     fc__u32buf *in = &w->cur;
+    size_t at = 0;
+    for (; at < in->n; at++) {
+        uint32_t c = in->v[at];
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F || c == 0x85 ||
+            c == 0x2028 || c == 0x2029 || (c >= 0x206A && c <= 0x206F) || c == 0xFEFF ||
+            (c >= 0xFFF9 && c <= 0xFFFC))
+            break;
+    }
+    if (at == in->n) return 0; /* nothing for these three to do */
     w->tmp.n = 0;
     /* line breaks first, over the whole text */
     for (size_t i = 0; i < in->n; i++) {
@@ -275,7 +284,7 @@ static int fix_segment(work *w, int unescape, fc__u32buf *orig)
     for (;;) {
         orig->n = 0;
         if (fc__u32_append(orig, w->cur.v, w->cur.n) != 0) return -1;
-        if (unescape) {
+        if (unescape && contains(w->cur.v, w->cur.n, '&')) {
             w->tmp.n = 0;
             if (fc__ftfy_unescape_html(w->cur.v, w->cur.n, &w->tmp) != 0) return -1;
             fc__u32_swap(&w->cur, &w->tmp);
