@@ -158,6 +158,83 @@ strip16_avx512(const uint8_t *t, int channels, const fc__windows *w, uint8_t *u)
         }
     }
 }
+
+/* AVX-512 VNNI: the vertical pass four source rows at a time. The bytes of
+ * four rows are interleaved so that each int32 lane holds one sample of
+ * each, and VPDPBUSD multiplies them by the four weights' base-256 digits
+ * (three balanced digits per weight, as in resample_h8_vnni.c, whose
+ * header gives the exactness argument: the digit sums are exact, and
+ * recombining them with wrapping adds gives Pillow's int32 accumulator).
+ * Missing taps of the last quad get weight 0 on a readable row. The
+ * interleave works within 128-bit lanes; the saturating packs at the end
+ * undo it, so the bytes come out in order. */
+#define V8_VNNI_MAX_Q 16
+#define FC_TARGET_V8_VNNI __attribute__((target("avx512f,avx512bw,avx512vnni")))
+
+FC_TARGET_V8_VNNI static inline __m512i
+v8_vnni_narrow(__m512i s0, __m512i s1, __m512i s2)
+{
+    __m512i acc = _mm512_add_epi32(s0, _mm512_slli_epi32(s1, 8));
+    acc = _mm512_add_epi32(acc, _mm512_slli_epi32(s2, 16));
+    return _mm512_srai_epi32(acc, FC__PRECISION_BITS);
+}
+
+FC_TARGET_V8_VNNI static size_t
+v8_vnni(const uint8_t *first, size_t stride, const int32_t *k, int taps,
+        size_t samples, uint8_t *out)
+{
+    int quads = (taps + 3) / 4;
+    if (taps <= 0 || quads > V8_VNNI_MAX_Q) return 0;
+    __m512i d0[V8_VNNI_MAX_Q], d1[V8_VNNI_MAX_Q], d2[V8_VNNI_MAX_Q];
+    const uint8_t *row[4 * V8_VNNI_MAX_Q];
+    for (int q = 0; q < quads; q++) {
+        uint32_t p0 = 0, p1 = 0, p2 = 0;
+        for (int j = 0; j < 4; j++) {
+            int t = 4 * q + j;
+            int32_t v = t < taps ? k[t] : 0;
+            if (v < -128 * 65793 || v > 127 * 65793) return 0;
+            int32_t e0 = ((v + 128) & 255) - 128;
+            v = (v - e0) / 256; /* exact */
+            int32_t e1 = ((v + 128) & 255) - 128;
+            int32_t e2 = (v - e1) / 256;
+            p0 |= (uint32_t)(uint8_t)e0 << (8 * j);
+            p1 |= (uint32_t)(uint8_t)e1 << (8 * j);
+            p2 |= (uint32_t)(uint8_t)e2 << (8 * j);
+            row[t] = first + (t < taps ? (size_t)t * stride : 0);
+        }
+        d0[q] = _mm512_set1_epi32((int32_t)p0);
+        d1[q] = _mm512_set1_epi32((int32_t)p1);
+        d2[q] = _mm512_set1_epi32((int32_t)p2);
+    }
+    const __m512i bias = _mm512_set1_epi32(BIAS), zero = _mm512_setzero_si512();
+    for (size_t s = 0; s < samples; s += 64) {
+        size_t left = samples - s;
+        __mmask64 m = left >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << left) - 1);
+        __m512i a[4] = {bias, bias, bias, bias}, b[4] = {zero, zero, zero, zero},
+                c[4] = {zero, zero, zero, zero};
+        for (int q = 0; q < quads; q++) {
+            __m512i x0 = _mm512_maskz_loadu_epi8(m, row[4 * q] + s);
+            __m512i x1 = _mm512_maskz_loadu_epi8(m, row[4 * q + 1] + s);
+            __m512i x2 = _mm512_maskz_loadu_epi8(m, row[4 * q + 2] + s);
+            __m512i x3 = _mm512_maskz_loadu_epi8(m, row[4 * q + 3] + s);
+            __m512i lo01 = _mm512_unpacklo_epi8(x0, x1), hi01 = _mm512_unpackhi_epi8(x0, x1);
+            __m512i lo23 = _mm512_unpacklo_epi8(x2, x3), hi23 = _mm512_unpackhi_epi8(x2, x3);
+            __m512i f[4] = {_mm512_unpacklo_epi16(lo01, lo23), _mm512_unpackhi_epi16(lo01, lo23),
+                            _mm512_unpacklo_epi16(hi01, hi23), _mm512_unpackhi_epi16(hi01, hi23)};
+            for (int j = 0; j < 4; j++) {
+                a[j] = _mm512_dpbusd_epi32(a[j], f[j], d0[q]);
+                b[j] = _mm512_dpbusd_epi32(b[j], f[j], d1[q]);
+                c[j] = _mm512_dpbusd_epi32(c[j], f[j], d2[q]);
+            }
+        }
+        __m512i r0 = v8_vnni_narrow(a[0], b[0], c[0]), r1 = v8_vnni_narrow(a[1], b[1], c[1]);
+        __m512i r2 = v8_vnni_narrow(a[2], b[2], c[2]), r3 = v8_vnni_narrow(a[3], b[3], c[3]);
+        /* The shifted sums lie inside int16; packus clamps to 0..255. */
+        __m512i o = _mm512_packus_epi16(_mm512_packs_epi32(r0, r1), _mm512_packs_epi32(r2, r3));
+        _mm512_mask_storeu_epi8(out + s, m, o);
+    }
+    return samples;
+}
 #endif
 
 void fc__resample_v8(const uint8_t *restrict src, size_t src_stride,
@@ -167,6 +244,7 @@ void fc__resample_v8(const uint8_t *restrict src, size_t src_stride,
     size_t samples = (size_t)cols * (size_t)channels;
 #if FC_HAVE_AVX2_KERNELS
     int avx512 = fc__cpu_has_avx512(), avx2 = fc__cpu_has_avx2();
+    int vnni = avx512 && __builtin_cpu_supports("avx512vnni");
 #endif
     for (int i = 0; i < w->count; i++) {
         const int32_t *k = w->fixed + (size_t)i * (size_t)w->ksize;
@@ -174,6 +252,8 @@ void fc__resample_v8(const uint8_t *restrict src, size_t src_stride,
         uint8_t *out = dst + (size_t)i * dst_stride;
         size_t done = 0;
 #if FC_HAVE_AVX2_KERNELS
+        if (vnni) done = v8_vnni(first, src_stride, k, w->taps[i], samples, out);
+        if (done == samples) continue;
         if (avx512) done = v8_avx512(first, src_stride, k, w->taps[i], samples, out);
         else if (avx2) done = v8_avx2(first, src_stride, k, w->taps[i], samples, out);
 #endif

@@ -187,6 +187,54 @@ static void test_normalize_lookup(void)
     }
 }
 
+/* The vertical 8-bit pass (whichever kernel the CPU gets) against Pillow's
+ * loop: random bytes, random weights as large as the int32 sums allow, 1 to 18 taps, row
+ * lengths with vector tails. */
+static void test_vertical_pass(void)
+{
+    enum { ROWS = 24, MAXS = 203, OUT = 18, K = 18 };
+    static uint8_t src[ROWS * MAXS], dst[OUT * MAXS];
+    int start[OUT], taps[OUT];
+    int32_t fixed[OUT * K];
+    uint32_t seed = 777;
+    for (int i = 0; i < ROWS * MAXS; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        src[i] = (uint8_t)(seed >> 24);
+    }
+    for (int i = 0; i < OUT; i++) {
+        taps[i] = i + 1;
+        start[i] = (i * 5) % (ROWS - taps[i] + 1);
+        for (int t = 0; t < K; t++) {
+            seed = seed * 1664525u + 1013904223u;
+            /* Any sum of taps[i] products stays inside int32, as
+             * Pillow's accumulator does; one tap reaches past what
+             * three base-256 digits can write. */
+            int32_t lim = (int32_t)(2147483647u / (256u * (unsigned)taps[i])) - 1;
+            int32_t v = (int32_t)(seed % (2u * (uint32_t)lim + 1u)) - lim;
+            fixed[i * K + t] = t < taps[i] ? v / (t % 3 + 1) : 0;
+        }
+    }
+    fc__windows w = {OUT, K, start, taps, NULL, fixed};
+    static const int lens[] = {1, 15, 16, 63, 64, 65, 130, MAXS};
+    for (size_t li = 0; li < sizeof lens / sizeof *lens; li++) {
+        int samples = lens[li];
+        memset(dst, 0, sizeof dst);
+        fc__resample_v8(src, MAXS, 1, samples, &w, dst, MAXS);
+        int bad = 0;
+        for (int i = 0; i < OUT; i++)
+            for (int s = 0; s < samples; s++) {
+                int64_t acc = 1 << (FC__PRECISION_BITS - 1);
+                for (int t = 0; t < taps[i]; t++)
+                    acc += (int64_t)src[(start[i] + t) * MAXS + s] * fixed[i * K + t];
+                /* Pillow's accumulator is int32; these sums stay inside it. */
+                int64_t v = acc >> FC__PRECISION_BITS;
+                uint8_t e = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+                bad += dst[i * MAXS + s] != e;
+            }
+        CHECK(bad == 0);
+    }
+}
+
 int main(void)
 {
     test_downscale_windows();
@@ -195,6 +243,7 @@ int main(void)
     test_nearest();
     test_normalize_table();
     test_normalize_lookup();
+    test_vertical_pass();
     test_wide_rounding();
     return check_summary("transform units");
 }
