@@ -168,15 +168,27 @@ int fc__resample_h8_vnni(const uint8_t *src, size_t src_stride, int channels,
     if (quads > MAX_Q) return 0;
     run_fn *const run[MAX_Q] = {run_groups_1, run_groups_2, run_groups_3,
                                 run_groups_4, run_groups_5, run_groups_6};
+    size_t cells = (size_t)w->count * (size_t)w->ksize;
     group *g = malloc(ng * sizeof *g);
     uint8_t *idx = calloc(ng * (size_t)quads, 64);
     int8_t *dig = calloc(ng * (size_t)quads * 3, 64);
-    int ok = g != NULL && idx != NULL && dig != NULL;
-    for (int i = 0; ok && i < w->count; i++)
-        for (int t = 0; t < w->taps[i]; t++) {
-            int32_t c = w->fixed[(size_t)i * (size_t)w->ksize + (size_t)t];
-            if (c < DIGITS_MIN || c > DIGITS_MAX) ok = 0;
+    /* The digits of every window's weights, split once per window rather
+     * than once per channel lane. */
+    int8_t *split = malloc(cells * 3);
+    int ok = g != NULL && idx != NULL && dig != NULL && split != NULL;
+    for (size_t k = 0; ok && k < cells; k++) {
+        int32_t v = w->fixed[k];
+        if (v < DIGITS_MIN || v > DIGITS_MAX) {
+            ok = 0;
+            break;
         }
+        int32_t d0 = ((v + 128) & 255) - 128;
+        v = (v - d0) / 256; /* exact */
+        int32_t d1 = ((v + 128) & 255) - 128;
+        split[3 * k] = (int8_t)d0;
+        split[3 * k + 1] = (int8_t)d1;
+        split[3 * k + 2] = (int8_t)((v - d1) / 256);
+    }
     if (ok) make_groups(w, channels, g);
     /* Per group: `quads` index vectors, then `quads` triples of digit
      * vectors; lane j's taps 4q..4q+3 are bytes 4j..4j+3 of vector q.
@@ -186,20 +198,15 @@ int fc__resample_h8_vnni(const uint8_t *src, size_t src_stride, int channels,
         int8_t *dg = dig + k * (size_t)quads * 3 * 64;
         size_t i = g[k].out / (size_t)channels, c = g[k].out % (size_t)channels;
         for (int j = 0; j < g[k].lanes; j++) {
-            const int32_t *kw = w->fixed + i * (size_t)w->ksize;
+            const int8_t *sw = split + 3 * i * (size_t)w->ksize;
             size_t first = (size_t)w->start[i] * (size_t)channels + c - g[k].base;
             for (int t = 0; t < w->taps[i]; t++) {
                 size_t at = (size_t)(t / 4) * 64 + (size_t)j * 4 + (size_t)(t % 4);
                 size_t dat = at + (size_t)(t / 4) * 128; /* quad q's triple at q * 192 */
-                int32_t v = kw[t];
-                int32_t d0 = ((v + 128) & 255) - 128;
-                v = (v - d0) / 256; /* exact */
-                int32_t d1 = ((v + 128) & 255) - 128;
-                int32_t d2 = (v - d1) / 256;
                 ix[at] = (uint8_t)(first + (size_t)t * (size_t)channels);
-                dg[dat] = (int8_t)d0;
-                dg[dat + 64] = (int8_t)d1;
-                dg[dat + 128] = (int8_t)d2;
+                dg[dat] = sw[3 * t];
+                dg[dat + 64] = sw[3 * t + 1];
+                dg[dat + 128] = sw[3 * t + 2];
             }
             if (++c == (size_t)channels) {
                 c = 0;
@@ -221,6 +228,7 @@ int fc__resample_h8_vnni(const uint8_t *src, size_t src_stride, int channels,
     free(g);
     free(idx);
     free(dig);
+    free(split);
     return ok;
 }
 #else
