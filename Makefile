@@ -106,7 +106,8 @@ pkgconfig/fastclip.pc: pkgconfig/fastclip.pc.in include/fastclip.h Makefile
 # either way its SHA-256 must match before it is embedded.
 BPE_PACKAGE := openai-clip==1.0.1
 BPE_SHA256 := 924691ac288e54409236115652ad4aa250f48203de50a9e4722a6ecd48d6804a
-BPE_PIP ?= $(PYTHON) -m pip
+# The project venv when it exists (make setup), else the python3 on PATH.
+BPE_PIP ?= $(if $(wildcard $(PYTHON)),$(PYTHON),python3) -m pip
 BPE_GZ ?=
 BPE_CHECKED := $(BUILD)/bpe/bpe_simple_vocab_16e6.txt.gz
 ifeq ($(strip $(BPE_GZ)),)
