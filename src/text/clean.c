@@ -2,34 +2,23 @@
 
 #include <utf8proc.h>
 
+#include "text/cpset.h"
 #include "text/ftfy.h"
 #include "text/html.h"
 #include "text/tables.h"
-
-static int in_sorted(const uint32_t *set, size_t n, uint32_t c)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (set[mid] == c) return 1;
-        if (set[mid] < c) lo = mid + 1;
-        else hi = mid;
-    }
-    return 0;
-}
 
 int fc__is_regex_space(uint32_t c)
 {
     if (c == ' ') return 1;
     if (c < 0x09 || (c > 0x0D && c < 0x85)) return 0;
-    return in_sorted(fc__regex_space, fc__regex_space_count, c);
+    return fc__cp_in_set(fc__regex_space, fc__regex_space_count, c);
 }
 
 static int is_py_space(uint32_t c)
 {
     if (c == ' ') return 1;
     if (c < 0x09 || (c > 0x1F && c < 0x85)) return 0;
-    return in_sorted(fc__py_space, fc__py_space_count, c);
+    return fc__cp_in_set(fc__py_space, fc__py_space_count, c);
 }
 
 /* str.strip(): drops str.isspace characters at both ends. */

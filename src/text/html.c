@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text/cpset.h"
 #include "text/tables.h"
 
 static int cmp_entity(const void *key, const void *elem)
@@ -34,14 +35,7 @@ static int is_alnum(uint32_t c)
 
 static int is_invalid_codepoint(uint32_t v)
 {
-    size_t lo = 0, hi = fc__html_invalid_codepoint_count;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (fc__html_invalid_codepoints[mid] == v) return 1;
-        if (fc__html_invalid_codepoints[mid] < v) lo = mid + 1;
-        else hi = mid;
-    }
-    return 0;
+    return fc__cp_in_set(fc__html_invalid_codepoints, fc__html_invalid_codepoint_count, v);
 }
 
 /* html.unescape's _replace_charref for a numeric reference of value v
