@@ -62,7 +62,7 @@ BENCH_TOOLS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/benc
 UNIT_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/bpe_data.o
 
 .PHONY: print-version all lib cli setup check check-unit check-conformance check-pillow94 \
-        check-sanitize check-sanitized-build bench install uninstall clean test-tools
+        check-sanitize check-sanitized-build check-kernels check-kernel-build bench install uninstall clean test-tools
 .DELETE_ON_ERROR:
 # Objects linked into test tools are built by pattern rules only; keep them.
 .SECONDARY: $(UNIT_OBJ)
@@ -191,6 +191,22 @@ check-sanitized-build: test-tools
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 	FASTCLIP_BUILD=$(BUILD) FASTCLIP_SANITIZED=1 $(PYTHON) -m pytest -q tests/python
 
+# The fallback kernels (portable C, AVX2, AVX-512 without VNNI/VBMI) are not
+# what this machine picks, so each is built on its own (FC_KERNEL_LEVEL, see
+# src/image/cpu.h) and run through the unit tests and the conformance suite.
+KERNEL_LEVELS ?= 0 1 2
+check-kernels: $(BPE_CHECKED)
+	@set -e; for level in $(KERNEL_LEVELS); do \
+	    echo "== kernels capped at level $$level"; \
+	    $(MAKE) --no-print-directory BUILD=build-k$$level LIBOUT=build-k$$level/lib \
+	        BPE_GZ=$(abspath $(BPE_CHECKED)) \
+	        CPPFLAGS="$(CPPFLAGS) -DFC_KERNEL_LEVEL=$$level" check-kernel-build; \
+	done
+
+check-kernel-build: test-tools
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+	FASTCLIP_BUILD=$(BUILD) $(PYTHON) -m pytest -q tests/python/test_conformance.py
+
 bench: all $(BENCH_TOOLS)
 	FASTCLIP_BUILD=$(BUILD) $(PYTHON) tests/bench/bench.py
 
@@ -214,7 +230,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
-	rm -rf build build-asan lib/libfastclip.so* pkgconfig/fastclip.pc
+	rm -rf build build-asan build-k0 build-k1 build-k2 lib/libfastclip.so* pkgconfig/fastclip.pc
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
 

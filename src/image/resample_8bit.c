@@ -244,7 +244,7 @@ void fc__resample_v8(const uint8_t *restrict src, size_t src_stride,
     size_t samples = (size_t)cols * (size_t)channels;
 #if FC_HAVE_AVX2_KERNELS
     int avx512 = fc__cpu_has_avx512(), avx2 = fc__cpu_has_avx2();
-    int vnni = avx512 && __builtin_cpu_supports("avx512vnni");
+    int vnni = fc__cpu_has_avx512_vnni();
 #endif
     for (int i = 0; i < w->count; i++) {
         const int32_t *k = w->fixed + (size_t)i * (size_t)w->ksize;

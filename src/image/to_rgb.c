@@ -146,7 +146,7 @@ void fc__normalize_table(const float mean[3], const float std[3],
 
 static int has_vbmi(void)
 {
-    return fc__cpu_has_avx512() && __builtin_cpu_supports("avx512vbmi");
+    return fc__cpu_has_avx512_vbmi();
 }
 
 /* Pixel p of the 64 looked up at once goes to output float pi(p): the
