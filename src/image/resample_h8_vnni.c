@@ -24,6 +24,7 @@
 #include "image/resample.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "image/cpu.h"
 
@@ -168,45 +169,56 @@ int fc__resample_h8_vnni(const uint8_t *src, size_t src_stride, int channels,
     if (quads > MAX_Q) return 0;
     run_fn *const run[MAX_Q] = {run_groups_1, run_groups_2, run_groups_3,
                                 run_groups_4, run_groups_5, run_groups_6};
-    size_t cells = (size_t)w->count * (size_t)w->ksize;
+    /* The digits of every window's weights, split once per window rather
+     * than once per channel lane, one plane per digit, each window's row
+     * padded to whole quads (the padding, like weights past a window's
+     * taps, is 0). */
+    size_t stride4 = (size_t)quads * 4, plane = (size_t)w->count * stride4;
     group *g = malloc(ng * sizeof *g);
     uint8_t *idx = calloc(ng * (size_t)quads, 64);
     int8_t *dig = calloc(ng * (size_t)quads * 3, 64);
-    /* The digits of every window's weights, split once per window rather
-     * than once per channel lane. */
-    int8_t *split = malloc(cells * 3);
+    int8_t *split = calloc(plane * 3, 1);
     int ok = g != NULL && idx != NULL && dig != NULL && split != NULL;
-    for (size_t k = 0; ok && k < cells; k++) {
-        int32_t v = w->fixed[k];
-        if (v < DIGITS_MIN || v > DIGITS_MAX) {
-            ok = 0;
-            break;
+    for (int i = 0; ok && i < w->count; i++)
+        for (int t = 0; t < w->ksize; t++) {
+            int32_t v = w->fixed[(size_t)i * (size_t)w->ksize + (size_t)t];
+            if (v < DIGITS_MIN || v > DIGITS_MAX) {
+                ok = 0;
+                break;
+            }
+            int32_t d0 = ((v + 128) & 255) - 128;
+            v = (v - d0) / 256; /* exact */
+            int32_t d1 = ((v + 128) & 255) - 128;
+            size_t at = (size_t)i * stride4 + (size_t)t;
+            split[at] = (int8_t)d0;
+            split[plane + at] = (int8_t)d1;
+            split[2 * plane + at] = (int8_t)((v - d1) / 256);
         }
-        int32_t d0 = ((v + 128) & 255) - 128;
-        v = (v - d0) / 256; /* exact */
-        int32_t d1 = ((v + 128) & 255) - 128;
-        split[3 * k] = (int8_t)d0;
-        split[3 * k + 1] = (int8_t)d1;
-        split[3 * k + 2] = (int8_t)((v - d1) / 256);
-    }
     if (ok) make_groups(w, channels, g);
     /* Per group: `quads` index vectors, then `quads` triples of digit
-     * vectors; lane j's taps 4q..4q+3 are bytes 4j..4j+3 of vector q.
-     * Unused bytes stay 0: index 0 (a byte of the window) times 0. */
+     * vectors; lane j's taps 4q..4q+3 are bytes 4j..4j+3 of vector q,
+     * written four at a time. Unused quads stay 0: index 0 (a byte of the
+     * window) times 0. Indices past a window's taps only need to stay inside
+     * the window registers (VPERMT2B reads the low 7 bits); their digits
+     * are 0. */
     for (size_t k = 0; ok && k < ng; k++) {
         uint8_t *ix = idx + k * (size_t)quads * 64;
         int8_t *dg = dig + k * (size_t)quads * 3 * 64;
         size_t i = g[k].out / (size_t)channels, c = g[k].out % (size_t)channels;
         for (int j = 0; j < g[k].lanes; j++) {
-            const int8_t *sw = split + 3 * i * (size_t)w->ksize;
             size_t first = (size_t)w->start[i] * (size_t)channels + c - g[k].base;
-            for (int t = 0; t < w->taps[i]; t++) {
-                size_t at = (size_t)(t / 4) * 64 + (size_t)j * 4 + (size_t)(t % 4);
-                size_t dat = at + (size_t)(t / 4) * 128; /* quad q's triple at q * 192 */
-                ix[at] = (uint8_t)(first + (size_t)t * (size_t)channels);
-                dg[dat] = sw[3 * t];
-                dg[dat + 64] = sw[3 * t + 1];
-                dg[dat + 128] = sw[3 * t + 2];
+            const int8_t *sw = split + i * stride4;
+            int lane_quads = (w->taps[i] + 3) / 4;
+            for (int q = 0; q < lane_quads; q++) {
+                uint8_t four[4];
+                for (int b = 0; b < 4; b++)
+                    four[b] = (uint8_t)(first + (size_t)(4 * q + b) * (size_t)channels);
+                size_t at = (size_t)q * 64 + (size_t)j * 4;
+                memcpy(ix + at, four, 4);
+                int8_t *d = dg + (size_t)q * 192 + (size_t)j * 4;
+                memcpy(d, sw + 4 * q, 4);
+                memcpy(d + 64, sw + plane + 4 * q, 4);
+                memcpy(d + 128, sw + 2 * plane + 4 * q, 4);
             }
             if (++c == (size_t)channels) {
                 c = 0;
