@@ -170,10 +170,13 @@ $(BUILD)/bench/%: tests/bench/%.c $(UNIT_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(UNIT_OBJ) $(LDFLAGS_ALL) $(LIBS)
 
+# The C unit tests of the current build, one after another.
+RUN_UNIT_TESTS = @set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
 test-tools: all $(TEST_TOOLS) $(UNIT_TESTS) $(INTERNAL_TOOLS)
 
 check: test-tools
-	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+	$(RUN_UNIT_TESTS)
 	FASTCLIP_BUILD=$(BUILD) $(PYTHON) -m pytest -q tests/python
 	FASTCLIP_BUILD=$(BUILD) $(DEBIAN_PYTHON) -m pytest -q -p no:cacheprovider tests/python/test_conformance.py
 
@@ -188,7 +191,7 @@ check-sanitize: $(BPE_CHECKED)
 # Runs inside check-sanitize's make: C tests directly, Python tests driving
 # only the sanitized command-line tools (never loading the library into Python).
 check-sanitized-build: test-tools
-	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+	$(RUN_UNIT_TESTS)
 	FASTCLIP_BUILD=$(BUILD) FASTCLIP_SANITIZED=1 $(PYTHON) -m pytest -q tests/python
 
 # The fallback kernels (portable C, AVX2, AVX-512 without VNNI/VBMI) are not
@@ -204,7 +207,7 @@ check-kernels: $(BPE_CHECKED)
 	done
 
 check-kernel-build: test-tools
-	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+	$(RUN_UNIT_TESTS)
 	FASTCLIP_BUILD=$(BUILD) $(PYTHON) -m pytest -q tests/python/test_conformance.py
 
 bench: all $(BENCH_TOOLS)

@@ -2,22 +2,13 @@
 
 #include "image/cpu.h"
 
-/* MULDIV255 without a division: (t + (t >> 8)) >> 8 with t = c * a + 128.
- * Every intermediate fits in 16 bits (at most 65407), which is what lets
- * the AVX2 version work on 16-bit lanes. */
-static inline uint8_t muldiv255(unsigned c, unsigned a)
-{
-    unsigned t = c * a + 128;
-    return (uint8_t)(((t >> 8) + t) >> 8);
-}
-
 static void rgba_portable(const uint8_t *in, int count, uint8_t *out)
 {
     for (int x = 0; x < count; x++, in += 4, out += 4) {
         unsigned a = in[3];
-        out[0] = muldiv255(in[0], a);
-        out[1] = muldiv255(in[1], a);
-        out[2] = muldiv255(in[2], a);
+        out[0] = (uint8_t)fc__muldiv255(in[0], a);
+        out[1] = (uint8_t)fc__muldiv255(in[1], a);
+        out[2] = (uint8_t)fc__muldiv255(in[2], a);
         out[3] = (uint8_t)a;
     }
 }
@@ -25,7 +16,7 @@ static void rgba_portable(const uint8_t *in, int count, uint8_t *out)
 static void la_portable(const uint8_t *in, int count, uint8_t *out)
 {
     for (int x = 0; x < count; x++, in += 2, out += 2) {
-        out[0] = muldiv255(in[0], in[1]);
+        out[0] = (uint8_t)fc__muldiv255(in[0], in[1]);
         out[1] = in[1];
     }
 }

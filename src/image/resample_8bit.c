@@ -191,15 +191,11 @@ v8_vnni(const uint8_t *first, size_t stride, const int32_t *k, int taps,
         uint32_t p0 = 0, p1 = 0, p2 = 0;
         for (int j = 0; j < 4; j++) {
             int t = 4 * q + j;
-            int32_t v = t < taps ? k[t] : 0;
-            if (v < -128 * 65793 || v > 127 * 65793) return 0;
-            int32_t e0 = ((v + 128) & 255) - 128;
-            v = (v - e0) / 256; /* exact */
-            int32_t e1 = ((v + 128) & 255) - 128;
-            int32_t e2 = (v - e1) / 256;
-            p0 |= (uint32_t)(uint8_t)e0 << (8 * j);
-            p1 |= (uint32_t)(uint8_t)e1 << (8 * j);
-            p2 |= (uint32_t)(uint8_t)e2 << (8 * j);
+            int8_t e[3];
+            if (!fc__weight_digits(t < taps ? k[t] : 0, e)) return 0;
+            p0 |= (uint32_t)(uint8_t)e[0] << (8 * j);
+            p1 |= (uint32_t)(uint8_t)e[1] << (8 * j);
+            p2 |= (uint32_t)(uint8_t)e[2] << (8 * j);
             row[t] = first + (t < taps ? (size_t)t * stride : 0);
         }
         d0[q] = _mm512_set1_epi32((int32_t)p0);

@@ -41,11 +41,6 @@ typedef struct group {
     int lanes;    /* output bytes computed, 1..16                      */
 } group;
 
-/* Weights that three balanced base-256 digits (each -128..127) can write:
- * exactly the integers from -128 * 65793 to 127 * 65793. */
-#define DIGITS_MIN (-128 * 65793)
-#define DIGITS_MAX (127 * 65793)
-
 /* Source byte range [lo, hi) of output byte o. */
 static void lane_span(const fc__windows *w, int channels, size_t o,
                       size_t *lo, size_t *hi)
@@ -181,18 +176,15 @@ int fc__resample_h8_vnni(const uint8_t *src, size_t src_stride, int channels,
     int ok = g != NULL && idx != NULL && dig != NULL && split != NULL;
     for (int i = 0; ok && i < w->count; i++)
         for (int t = 0; t < w->ksize; t++) {
-            int32_t v = w->fixed[(size_t)i * (size_t)w->ksize + (size_t)t];
-            if (v < DIGITS_MIN || v > DIGITS_MAX) {
+            int8_t d[3];
+            if (!fc__weight_digits(w->fixed[(size_t)i * (size_t)w->ksize + (size_t)t], d)) {
                 ok = 0;
                 break;
             }
-            int32_t d0 = ((v + 128) & 255) - 128;
-            v = (v - d0) / 256; /* exact */
-            int32_t d1 = ((v + 128) & 255) - 128;
             size_t at = (size_t)i * stride4 + (size_t)t;
-            split[at] = (int8_t)d0;
-            split[plane + at] = (int8_t)d1;
-            split[2 * plane + at] = (int8_t)((v - d1) / 256);
+            split[at] = d[0];
+            split[plane + at] = d[1];
+            split[2 * plane + at] = d[2];
         }
     if (ok) make_groups(w, channels, g);
     /* Per group: `quads` index vectors, then `quads` triples of digit

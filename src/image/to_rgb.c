@@ -4,13 +4,7 @@
 #include <string.h>
 
 #include "image/cpu.h"
-
-/* Pillow's MULDIV255: a * b / 255, rounded, without a division. */
-static inline unsigned muldiv255(unsigned a, unsigned b)
-{
-    unsigned t = a * b + 128;
-    return ((t >> 8) + t) >> 8;
-}
+#include "image/premultiply.h"
 
 static inline uint8_t unpremultiply(uint8_t c, uint8_t a)
 {
@@ -88,7 +82,7 @@ void fc__row_to_rgb(const fc__image *img, const uint8_t *in, int count,
         for (int x = 0; x < count; x++, o += 3, in += 4) {
             int nk = 255 - in[3];
             for (int i = 0; i < 3; i++)
-                o[i] = clamp_i32(nk - (int)muldiv255(in[i], (unsigned)nk));
+                o[i] = clamp_i32(nk - (int)fc__muldiv255(in[i], (unsigned)nk));
         }
         return;
     case FC__MODE_I16:

@@ -42,4 +42,20 @@ void fc__windows_shift(fc__windows *w, int offset);
 
 void fc__windows_free(fc__windows *w);
 
+/* A fixed-point weight as three balanced base-256 digits, each -128..127:
+ * w = d[2] * 65536 + d[1] * 256 + d[0]. The VNNI kernels multiply bytes by
+ * these digits (VPDPBUSD takes signed bytes). Returns 0, leaving d alone,
+ * for a weight outside what three such digits can write. */
+static inline int fc__weight_digits(int32_t w, int8_t d[3])
+{
+    if (w < -128 * 65793 || w > 127 * 65793) return 0;
+    int32_t d0 = ((w + 128) & 255) - 128;
+    w = (w - d0) / 256; /* exact */
+    int32_t d1 = ((w + 128) & 255) - 128;
+    d[0] = (int8_t)d0;
+    d[1] = (int8_t)d1;
+    d[2] = (int8_t)((w - d1) / 256);
+    return 1;
+}
+
 #endif
