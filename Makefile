@@ -50,7 +50,41 @@ REALNAME := libfastclip.so.$(VERSION)
 
 LIB_SRC := $(wildcard src/common/*.c src/image/*.c src/decode/*.c src/text/*.c src/api/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(BUILD)/pic/gen/bpe_data.o
+
+# ---- LibTorch, for the model API (src/model/) ------------------------------------
+# LIBTORCH=DIR names a LibTorch: DIR/include and DIR/lib, as in a torch
+# wheel's torch/ folder or a libtorch download, or /usr for Debian's
+# libtorch-dev. The default is the torch wheel in the project's venv (make
+# setup). LIBTORCH= (empty) builds without models: preprocessing and the
+# tokenizer work, and fc_load returns FC_ERR_UNSUPPORTED.
+LIBTORCH ?= $(firstword $(wildcard $(CURDIR)/.venv/lib/python3*/site-packages/torch))
+ifneq ($(strip $(LIBTORCH)),)
+TORCH_LIBDIR := $(patsubst %/,%,$(dir $(firstword $(wildcard $(LIBTORCH)/lib/libtorch.so \
+                    $(LIBTORCH)/lib/*-linux-gnu/libtorch.so))))
+ifeq ($(TORCH_LIBDIR),)
+$(error LIBTORCH=$(LIBTORCH) has no lib/libtorch.so; give LibTorch's folder, or LIBTORCH= to build without models)
+endif
+# /usr/include is the compiler's own; naming it again would break #include_next.
+TORCH_INCLUDES := $(addprefix -isystem ,$(filter-out /usr/include,$(LIBTORCH)/include) \
+                    $(LIBTORCH)/include/torch/csrc/api/include)
+# LibTorch 2.x headers need C++20; Debian's 1.13 is C++17.
+TORCH_STD := $(if $(shell grep -s -l 'C++20 or later' $(LIBTORCH)/include/ATen/ATen.h),c++20,c++17)
+MODEL_OBJ := $(patsubst %.cpp,$(BUILD)/pic/%.o,$(wildcard src/model/*.cpp))
+# libtorch.so itself is needed though we call nothing in it: in a CUDA build
+# it pulls in libtorch_cuda, which registers the GPU backend.
+MODEL_LIBS := -L$(TORCH_LIBDIR) -Wl,-rpath,$(TORCH_LIBDIR) -Wl,--no-as-needed -ltorch \
+              -ltorch_cpu -lc10 -Wl,--as-needed
+LINK_LIB := $(CXX)
+else
+MODEL_OBJ := $(BUILD)/pic/src/model/without_libtorch.o
+MODEL_LIBS :=
+LINK_LIB := $(CC)
+endif
+CXX_WARNINGS := -Wall -Wextra -Wshadow -Wpointer-arith -Wformat=2
+CXXFLAGS_ALL = -std=$(TORCH_STD) $(CXX_WARNINGS) -Iinclude -Isrc $(TORCH_INCLUDES) $(OPT) \
+               $(SANITIZE) $(CXXFLAGS) $(CPPFLAGS)
+
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(BUILD)/pic/gen/bpe_data.o $(MODEL_OBJ)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
@@ -61,7 +95,7 @@ BENCH_TOOLS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/benc
 # they can reach internal (hidden) functions.
 UNIT_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/bpe_data.o
 
-.PHONY: print-version all lib cli setup check check-unit check-conformance check-pillow94 \
+.PHONY: print-version print-libtorch all lib cli setup check check-unit check-conformance check-pillow94 \
         check-sanitize check-sanitized-build check-kernels check-kernel-build bench install uninstall clean test-tools
 .DELETE_ON_ERROR:
 # Objects linked into test tools are built by pattern rules only; keep them.
@@ -74,8 +108,8 @@ cli: $(BUILD)/bin/fastclip
 
 $(LIBOUT)/$(REALNAME): $(LIB_OBJ) src/fastclip.map
 	@mkdir -p $(LIBOUT)
-	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/fastclip.map \
-	    -Wl,--no-undefined -o $@ $(LIB_OBJ) $(LDFLAGS_ALL) $(LIBS)
+	$(LINK_LIB) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/fastclip.map \
+	    -Wl,--no-undefined -o $@ $(LIB_OBJ) $(LDFLAGS_ALL) $(LIBS) $(MODEL_LIBS)
 
 $(LIBOUT)/$(SONAME): $(LIBOUT)/$(REALNAME)
 	ln -sf $(REALNAME) $@
@@ -85,6 +119,11 @@ $(LIBOUT)/libfastclip.so: $(LIBOUT)/$(SONAME)
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -fPIC -fvisibility=hidden -DFC_BUILDING_LIBRARY -MMD -MP -c $< -o $@
+
+$(BUILD)/pic/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS_ALL) -fPIC -fvisibility=hidden -fvisibility-inlines-hidden \
+	    -DFC_BUILDING_LIBRARY -MMD -MP -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -242,3 +281,6 @@ setup:
 
 print-version:
 	@echo $(VERSION)
+
+print-libtorch:
+	@echo "LIBTORCH=$(LIBTORCH) (lib: $(TORCH_LIBDIR), $(TORCH_STD))"

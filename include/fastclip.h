@@ -1,5 +1,5 @@
 /*
- * fastclip.h - libfastclip, CLIP preprocessing (and, later, inference) in C.
+ * fastclip.h - libfastclip: CLIP preprocessing, tokenizer and inference, in C.
  *
  * This header is the manual. Anything not declared here is not API.
  *
@@ -67,7 +67,7 @@ extern "C" {
  * Version. The single source of truth: the Makefile reads these three lines.
  * ------------------------------------------------------------------------- */
 #define FC_VERSION_MAJOR 0
-#define FC_VERSION_MINOR 1
+#define FC_VERSION_MINOR 2
 #define FC_VERSION_PATCH 0
 #define FC_VERSION_NUMBER \
     (FC_VERSION_MAJOR * 10000 + FC_VERSION_MINOR * 100 + FC_VERSION_PATCH)
@@ -96,8 +96,13 @@ typedef enum fc_status {
     FC_ERR_TOO_LARGE = 9,        /* over max_pixels or max_bytes              */
     FC_ERR_INTERNAL = 10,        /* a bug in libfastclip; please report it    */
     FC_ERR_INVALID_UTF8 = 11,    /* text is not valid UTF-8                   */
-    FC_ERR_TEXT_TOO_LONG = 12    /* text has more tokens than the context and
+    FC_ERR_TEXT_TOO_LONG = 12,   /* text has more tokens than the context and
                                     truncation was turned off                 */
+    FC_ERR_MODEL = 13,           /* the file is not a usable CLIP model, or the
+                                    model failed while running                */
+    FC_ERR_DEVICE = 14,          /* the requested device is not available     */
+    FC_ERR_PARTIAL = 15          /* a batch call encoded some items but not
+                                    all: see its per-item statuses            */
 } fc_status;
 
 /* A static English name for any status, e.g. "corrupt image data". Never
@@ -264,6 +269,176 @@ FC_API fc_status fc_tokenize(const fc_tokenizer *tokenizer, const char *text,
                              int context_length, fc_truncation truncation,
                              int32_t *ids, size_t ids_len, size_t *n_tokens,
                              fc_error *err);
+
+/* ---------------------------------------------------------------------------
+ * Models: CLIP inference over LibTorch.
+ *
+ *     fc_model *m;
+ *     fc_error err;
+ *     if (fc_load("ViT-B-32.pt", "load:cpu", NULL, &m, &err) != FC_OK) {
+ *         fprintf(stderr, "%s\n", err.message);
+ *         return 1;
+ *     }
+ *     int dim = fc_model_dim(m);                  // 512 for ViT-B/32
+ *     float *img = malloc(dim * sizeof *img), *txt = malloc(dim * sizeof *txt);
+ *     fc_image cat = fc_image_file("cat.jpg");
+ *     fc_encode_image(m, &cat, NULL, img, dim, &err);
+ *     fc_encode_text(m, "a photo of a cat", NULL, txt, dim, &err);
+ *     fc_free(m);
+ *
+ * Models are TorchScript CLIP archives with `encode_image` and `encode_text`
+ * methods: OpenAI's released archives (ViT-B-32.pt, ViT-L-14.pt, ...) as
+ * they are, or your own scripted or traced export (docs/models.md).
+ *
+ * Threads: a loaded model is never changed by encoding, so one fc_model may
+ * be used from any number of threads at once; results equal serial calls.
+ * Each call runs with LibTorch's intra-op thread pool, which is shared by
+ * the whole process (see fc_model_params.n_threads).
+ * ------------------------------------------------------------------------- */
+
+/* An opaque loaded model. */
+typedef struct fc_model fc_model;
+
+typedef struct fc_model_params {
+    size_t struct_size; /* set by fc_model_params_init                     */
+    /* Where the model runs: "cpu", "cuda" or "cuda:N". NULL (the default)
+     * means the mode's own device: "cpu" for "load:cpu", "cuda:0" for
+     * "load:cuda". A CUDA device with "load:cpu" runs the float32 model on
+     * that GPU. */
+    const char *device;
+    /* Warm-up calls of each tower made by fc_load, so that the first real
+     * call is not slowed by TorchScript's profiling and optimisation.
+     * Default 2; 0 turns warm-up off. */
+    int warmup;
+    /* If > 0, sets LibTorch's intra-op thread count. This is process-wide
+     * (it changes every LibTorch user in the process), so the default, 0,
+     * leaves it alone. */
+    int n_threads;
+    /* Image side n the model takes. 0 (the default) reads it from the model
+     * (its `input_resolution`); set it for an export that does not carry it. */
+    int image_size;
+    /* Tokens per text. 0 (the default) reads it from the model (its
+     * `context_length`, else the length of its `positional_embedding`). */
+    int context_length;
+    /* Path of a bpe_simple_vocab_16e6.txt.gz to use instead of the copy built
+     * into the library; NULL (the default) uses the built-in copy. */
+    const char *bpe_path;
+} fc_model_params;
+
+/* Fills `params` with the defaults; pass sizeof(*params). Since 0.2.0. */
+FC_API fc_status fc_model_params_init(fc_model_params *params,
+                                      size_t struct_size);
+
+/* Loads the TorchScript CLIP archive at `path`.
+ *
+ * `mode` (NULL means "load:cpu"):
+ *   "load:cpu"     float32, as OpenAI's clip.load does on the CPU: the
+ *                  archive's device constants are pointed at the CPU, its
+ *                  casts to float16 become casts to float32, and its weights
+ *                  are made float32. The accurate mode.
+ *   "load:cuda"    on the GPU, in the archive's own precision (float16 for
+ *                  OpenAI's archives). "load:cuda:N" picks GPU N.
+ * On success *out receives the model, to be freed with fc_free; on failure
+ * *out is NULL. Returns FC_OK, FC_ERR_INVALID_ARGUMENT, FC_ERR_IO (cannot
+ * read the file), FC_ERR_MODEL (not a TorchScript archive, no encode_image
+ * or encode_text method, outputs of the wrong shape, size unknown),
+ * FC_ERR_DEVICE (no such GPU, or a LibTorch without CUDA),
+ * FC_ERR_OUT_OF_MEMORY or FC_ERR_UNSUPPORTED (this libfastclip was built
+ * without LibTorch). Since 0.2.0. */
+FC_API fc_status fc_load(const char *path, const char *mode,
+                         const fc_model_params *params, fc_model **out,
+                         fc_error *err);
+
+/* Frees a model; NULL is a no-op. No call may be using it. Since 0.2.0. */
+FC_API void fc_free(fc_model *model);
+
+/* The model's embedding width: floats per output row (512 for ViT-B/32). */
+FC_API int fc_model_dim(const fc_model *model);
+/* The image side n its images are preprocessed to (224 for ViT-B/32). */
+FC_API int fc_model_image_size(const fc_model *model);
+/* The number of tokens per text (77 for OpenAI's models). */
+FC_API int fc_model_context_length(const fc_model *model);
+
+/* An image to encode: a file, encoded bytes in memory, or pixels. Make one
+ * with fc_image_file, fc_image_memory or fc_image_pixels. It only points at
+ * your data, which must stay valid during the call. */
+typedef enum fc_image_kind {
+    FC_IMAGE_FILE = 1,
+    FC_IMAGE_MEMORY = 2,
+    FC_IMAGE_PIXELS = 3
+} fc_image_kind;
+
+typedef struct fc_image {
+    fc_image_kind kind;
+    const char *path;        /* FC_IMAGE_FILE                              */
+    const void *data;        /* FC_IMAGE_MEMORY: the encoded bytes ...     */
+    size_t size;             /* ... and their count                        */
+    const uint8_t *pixels;   /* FC_IMAGE_PIXELS: as fc_preprocess_pixels   */
+    int width, height;
+    size_t stride;
+    fc_pixel_format format;
+} fc_image;
+
+FC_API fc_image fc_image_file(const char *path);
+FC_API fc_image fc_image_memory(const void *data, size_t size);
+FC_API fc_image fc_image_pixels(const uint8_t *pixels, int width, int height,
+                                size_t stride, fc_pixel_format format);
+
+typedef struct fc_encode_params {
+    size_t struct_size;       /* set by fc_encode_params_init              */
+    int normalize;            /* 1: divide each row by its L2 norm (float32).
+                                 Default 0.                                */
+    fc_order order;           /* image preprocessing order. Default PIL.   */
+    fc_truncation truncation; /* long texts. Default FC_TRUNCATE.          */
+    uint64_t max_pixels;      /* as in fc_preprocess_params                */
+    uint64_t max_bytes;
+} fc_encode_params;
+
+/* Fills `params` with the defaults; pass sizeof(*params). Since 0.2.0. */
+FC_API fc_status fc_encode_params_init(fc_encode_params *params,
+                                       size_t struct_size);
+
+/* ---------------------------------------------------------------------------
+ * Encoding. Each output row is fc_model_dim(model) float32 values; `out`
+ * holds `out_floats` floats (at least rows * dim, else
+ * FC_ERR_BUFFER_TOO_SMALL). `params` may be NULL for the defaults.
+ *
+ * Images are preprocessed exactly as for fc_preprocess_* at the model's
+ * image size, then run through the image tower; texts are tokenized as by
+ * fc_tokenize at the model's context length, then run through the text
+ * tower. Outputs are always float32, whatever precision the model runs in.
+ *
+ * Batches give one row per item, in order. With `statuses` NULL, the first
+ * bad item fails the whole call (its index is in the message). With
+ * `statuses` pointing at n values, bad items do not stop the others: each
+ * item's status is written there, the rows of bad items are set to zero,
+ * and the call returns FC_ERR_PARTIAL if any item failed (FC_OK only when
+ * all succeeded). A failure of the model itself fails the whole call.
+ *
+ * Returns FC_OK, FC_ERR_INVALID_ARGUMENT, FC_ERR_BUFFER_TOO_SMALL, any image
+ * error of fc_preprocess_*, FC_ERR_INVALID_UTF8, FC_ERR_TEXT_TOO_LONG,
+ * FC_ERR_PARTIAL, FC_ERR_MODEL (the model failed or gave a wrong shape) or
+ * FC_ERR_OUT_OF_MEMORY. Since 0.2.0.
+ * ------------------------------------------------------------------------- */
+
+FC_API fc_status fc_encode_image(fc_model *model, const fc_image *image,
+                                 const fc_encode_params *params, float *out,
+                                 size_t out_floats, fc_error *err);
+
+FC_API fc_status fc_encode_images(fc_model *model, const fc_image *images,
+                                  size_t n, const fc_encode_params *params,
+                                  float *out, size_t out_floats,
+                                  fc_status *statuses, fc_error *err);
+
+/* `text` is NUL-terminated UTF-8. */
+FC_API fc_status fc_encode_text(fc_model *model, const char *text,
+                                const fc_encode_params *params, float *out,
+                                size_t out_floats, fc_error *err);
+
+FC_API fc_status fc_encode_texts(fc_model *model, const char *const *texts,
+                                 size_t n, const fc_encode_params *params,
+                                 float *out, size_t out_floats,
+                                 fc_status *statuses, fc_error *err);
 
 #ifdef __cplusplus
 }

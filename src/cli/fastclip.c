@@ -2,25 +2,27 @@
  *
  *   fastclip preprocess [--size N] [--rgb-first] IMAGE -o OUT
  *   fastclip tokenize [--context-length N] [--no-truncate] [--] TEXT
+ *   fastclip embed --model M [OPTIONS] [--image F]... [--text T]... [-o OUT]
+ *   fastclip similarity --model M [OPTIONS] IMAGE... -- TEXT...
  *   fastclip version
  *
- * Exit status: 0 success, 1 the image or text could not be processed, 2 usage
- * error, 3 the output could not be written. Errors are one line on stderr. */
+ * Exit statuses are in cli/cli.h. Errors are one line on stderr. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "cli/cli.h"
 #include "cli/npy.h"
 #include "fastclip.h"
 
-enum { EXIT_IMAGE = 1, EXIT_USAGE = 2, EXIT_OUTPUT = 3 };
 
 static void usage(FILE *f)
 {
     fputs("usage: fastclip preprocess [--size N] [--rgb-first] IMAGE -o OUT\n"
           "       fastclip tokenize [--context-length N] [--no-truncate] [--] TEXT\n"
+          "       fastclip embed --model M [OPTIONS] [--image F]... [--text T]... [-o OUT]\n"
+          "       fastclip similarity --model M [OPTIONS] IMAGE... -- TEXT...\n"
           "       fastclip version\n"
           "\n"
           "preprocess  CLIP's image transform, bit-identical to Pillow + torchvision.\n"
@@ -32,24 +34,31 @@ static void usage(FILE *f)
           "tokenize    CLIP's tokenizer: prints the context's token ids on one line,\n"
           "            as clip.tokenize(TEXT, truncate=True). -- ends the options.\n"
           "  --context-length N  ids to print (default 77)\n"
-          "  --no-truncate       fail when the text does not fit the context\n",
+          "  --no-truncate       fail when the text does not fit the context\n"
+          "\n"
+          "embed       embeddings from a TorchScript CLIP model (float32): JSON on\n"
+          "            stdout, or with -o OUT one [images + texts, dim] matrix,\n"
+          "            images first, as .npy or raw float32.\n"
+          "  --model M            the archive (required)\n"
+          "  --mode MODE          load:cpu (float32, default) or load:cuda[:N] (float16)\n"
+          "  --device D           cpu, cuda or cuda:N (default: the mode's)\n"
+          "  --image F, --text T  inputs, each may repeat\n"
+          "  --normalize          L2-normalise each embedding\n"
+          "  --rgb-first          convert images to RGB before resizing\n"
+          "  --image-size N, --context-length N  when the model does not say\n"
+          "  --no-truncate        fail on texts longer than the context\n"
+          "  --no-warmup          skip the warm-up runs at load\n"
+          "  --threads N          LibTorch intra-op threads\n"
+          "\n"
+          "similarity  cosine similarity of every image with every text: a table\n"
+          "            with one row per image and one column per text.\n"
+          "            Takes embed's model options.\n",
           f);
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
 static int parse_size(const char *s, int *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < 1 || v > FC_MAX_SIZE) return -1;
-    *out = (int)v;
-    return 0;
+    return fc_cli_parse_int(s, 1, FC_MAX_SIZE, out);
 }
 
 static unsigned char *read_stream(FILE *f, size_t *size)
@@ -71,24 +80,8 @@ static unsigned char *read_stream(FILE *f, size_t *size)
 
 static int write_output(const char *path, const float *t, int n)
 {
-    FILE *f = fopen(path, "wb");
-    if (f == NULL) {
-        fprintf(stderr, "fastclip: cannot create %s: %s\n", path, strerror(errno));
-        return EXIT_OUTPUT;
-    }
     size_t shape[3] = {3, (size_t)n, (size_t)n};
-    int bad = ends_with(path, ".npy") ? fc_cli_write_npy(f, t, shape, 3)
-                                      : fc_cli_write_f32le(f, t, 3 * (size_t)n * n);
-    if (fclose(f) != 0) bad = 1;
-    if (bad) {
-        fprintf(stderr, "fastclip: cannot write %s\n", path);
-        /* Leave no half-written tensor behind, but never remove what is not
-         * a regular file (say -o /dev/full). */
-        struct stat sb;
-        if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) remove(path);
-        return EXIT_OUTPUT;
-    }
-    return 0;
+    return fc_cli_write_matrix(path, t, shape, 3);
 }
 
 static int cmd_preprocess(int argc, char **argv)
@@ -209,6 +202,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "preprocess") == 0) return cmd_preprocess(argc - 2, argv + 2);
     if (strcmp(argv[1], "tokenize") == 0) return cmd_tokenize(argc - 2, argv + 2);
+    if (strcmp(argv[1], "embed") == 0) return fc_cli_embed(argc - 2, argv + 2);
+    if (strcmp(argv[1], "similarity") == 0) return fc_cli_similarity(argc - 2, argv + 2);
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         printf("fastclip %s\n", fc_version_string());
         return 0;

@@ -28,6 +28,9 @@ const char *fc_status_string(fc_status status)
     case FC_ERR_INTERNAL: return "internal error";
     case FC_ERR_INVALID_UTF8: return "invalid UTF-8 text";
     case FC_ERR_TEXT_TOO_LONG: return "text too long for the context";
+    case FC_ERR_MODEL: return "not a usable CLIP model";
+    case FC_ERR_DEVICE: return "device not available";
+    case FC_ERR_PARTIAL: return "some batch items failed";
     }
     return "unknown status";
 }

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from fctools import library_dir
+
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = ROOT / "include" / "fastclip.h"
 
 
 def lib_dir():
-    build = os.environ.get("FASTCLIP_BUILD", "build")
-    return ROOT / ("build-asan/lib" if build == "build-asan" else "lib")
+    return library_dir()
 
 
 def declared_functions():
