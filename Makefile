@@ -4,6 +4,8 @@
 #   make setup        install every Debian and PyPI package the build and tests need
 #   make check        the test suite (C unit tests, conformance against Pillow, bad input)
 #   make check-sanitize   the same suite under AddressSanitizer + UBSan
+#   make check-kernels    the fallback SIMD kernels (built without LibTorch)
+#   make check-debian-libtorch   the model tests against Debian's LibTorch 1.13
 #   make bench        benchmarks, side by side with Pillow + torchvision and OpenCV
 #   make install / uninstall   honour PREFIX and DESTDIR
 #   make clean
@@ -96,7 +98,7 @@ BENCH_TOOLS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/benc
 UNIT_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/bpe_data.o
 
 .PHONY: print-version print-libtorch all lib cli setup check check-unit check-conformance check-pillow94 \
-        check-sanitize check-sanitized-build check-kernels check-kernel-build bench install uninstall clean test-tools
+        check-sanitize check-sanitized-build check-kernels check-kernel-build check-debian-libtorch bench install uninstall clean test-tools
 .DELETE_ON_ERROR:
 # Objects linked into test tools are built by pattern rules only; keep them.
 .SECONDARY: $(UNIT_OBJ)
@@ -195,7 +197,7 @@ $(BUILD)/obj/gen/bpe_data.o: $(BUILD)/gen/bpe_data.S $(BPE_CHECKED)
 # ---- tests ---------------------------------------------------------------------
 $(BUILD)/tests/%: tests/tools/%.c $(LIBOUT)/libfastclip.so
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) -L$(LIBOUT) -lfastclip -Wl,-rpath,'$(abspath $(LIBOUT))'
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) -L$(LIBOUT) -lfastclip -Wl,-rpath,'$(abspath $(LIBOUT))' -lm $(TEST_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(UNIT_OBJ)
 	@mkdir -p $(dir $@)
@@ -204,6 +206,11 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(UNIT_OBJ)
 $(BUILD)/tests/%: tests/internal/%.c $(UNIT_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(UNIT_OBJ) $(LDFLAGS_ALL) $(LIBS)
+
+# The model benchmark goes through the shared library, as users do.
+$(BUILD)/bench/fc_model_bench: tests/bench/fc_model_bench.c $(LIBOUT)/libfastclip.so
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) -L$(LIBOUT) -lfastclip -Wl,-rpath,'$(abspath $(LIBOUT))'
 
 $(BUILD)/bench/%: tests/bench/%.c $(UNIT_OBJ)
 	@mkdir -p $(dir $@)
@@ -241,13 +248,27 @@ check-kernels: $(BPE_CHECKED)
 	@set -e; for level in $(KERNEL_LEVELS); do \
 	    echo "== kernels capped at level $$level"; \
 	    $(MAKE) --no-print-directory BUILD=build-k$$level LIBOUT=build-k$$level/lib \
-	        BPE_GZ=$(abspath $(BPE_CHECKED)) \
+	        BPE_GZ=$(abspath $(BPE_CHECKED)) LIBTORCH= \
 	        CPPFLAGS="$(CPPFLAGS) -DFC_KERNEL_LEVEL=$$level" check-kernel-build; \
 	done
 
+# The kernel builds leave LibTorch out (LIBTORCH=), which also checks that
+# such a build says plainly that it cannot load models.
 check-kernel-build: test-tools
 	$(RUN_UNIT_TESTS)
 	FASTCLIP_BUILD=$(BUILD) $(PYTHON) -m pytest -q tests/python/test_conformance.py
+	@out=$$($(BUILD)/bin/fastclip embed --model none.pt --text x 2>&1); rc=$$?; \
+	    echo "$$out"; test $$rc = 4 && echo "$$out" | grep -q "built without LibTorch"
+
+# The model tests against Debian's LibTorch 1.13 (libtorch-dev), with test
+# models and reference embeddings made by Debian's torch 1.13 (.venv-debian).
+DEBIAN_LIBTORCH ?= /usr
+DEBIAN_MODEL_PYTHON ?= .venv-debian/bin/python
+check-debian-libtorch: $(BPE_CHECKED)
+	$(MAKE) --no-print-directory BUILD=build-deb LIBOUT=build-deb/lib LIBTORCH=$(DEBIAN_LIBTORCH) \
+	    BPE_GZ=$(abspath $(BPE_CHECKED)) test-tools
+	FASTCLIP_BUILD=build-deb FASTCLIP_MODEL_PYTHON=$(DEBIAN_MODEL_PYTHON) $(PYTHON) -m pytest -q \
+	    tests/python/test_model_exact.py tests/python/test_model_api.py
 
 bench: all $(BENCH_TOOLS)
 	FASTCLIP_BUILD=$(BUILD) $(PYTHON) tests/bench/bench.py
@@ -272,7 +293,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
-	rm -rf build build-asan build-k0 build-k1 build-k2 lib/libfastclip.so* pkgconfig/fastclip.pc
+	rm -rf build build-asan build-k0 build-k1 build-k2 build-deb lib/libfastclip.so* pkgconfig/fastclip.pc
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
 

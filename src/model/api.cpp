@@ -10,6 +10,7 @@
 
 #include "model/model.hpp"
 
+#include "api/model_params.h"
 extern "C" {
 #include "common/error.h"
 }
@@ -30,10 +31,6 @@ struct fc_model {
 };
 
 namespace {
-
-// Fields every version of the params structs has (as in model_params.c).
-constexpr size_t kModelParamsV1 = offsetof(fc_model_params, bpe_path) + sizeof(const char *);
-constexpr size_t kEncodeParamsV1 = offsetof(fc_encode_params, max_bytes) + sizeof(uint64_t);
 
 template <class Body> fc_status guarded(fc_error *err, Body &&body) noexcept
 {
@@ -96,46 +93,22 @@ fc::Placement placement_of(const char *mode, const char *device)
     return where;
 }
 
+// The C checks of model_params.c, as exceptions.
 fc_model_params model_params_of(const fc_model_params *in)
 {
     fc_model_params p;
-    fc_model_params_init(&p, sizeof p);
-    if (in == nullptr)
-        return p;
-    if (in->struct_size < kModelParamsV1)
-        throw fc::Failure{FC_ERR_INVALID_ARGUMENT, "params.struct_size is " + std::to_string(in->struct_size) +
-                                                       ": initialise params with fc_model_params_init(&p, sizeof p)"};
-    std::memcpy(&p, in, in->struct_size < sizeof p ? in->struct_size : sizeof p);
-    if (p.warmup < 0 || p.warmup > 1000)
-        throw fc::Failure{FC_ERR_INVALID_ARGUMENT, "params.warmup must be 0 to 1000"};
-    if (p.n_threads < 0 || p.n_threads > 4096)
-        throw fc::Failure{FC_ERR_INVALID_ARGUMENT, "params.n_threads must be 0 to 4096"};
-    if (p.image_size < 0 || p.image_size > FC_MAX_SIZE)
-        throw fc::Failure{FC_ERR_INVALID_ARGUMENT,
-                          "params.image_size must be 0 (from the model) to " + std::to_string(FC_MAX_SIZE)};
-    if (p.context_length < 0 || p.context_length == 1 || p.context_length > 1000000)
-        throw fc::Failure{FC_ERR_INVALID_ARGUMENT, "params.context_length must be 0 (from the model) or 2 to 1000000"};
+    fc_error e{};
+    if (fc__resolve_model_params(in, &p, &e) != FC_OK)
+        throw fc::Failure{e.status, e.message};
     return p;
 }
 
 fc_encode_params encode_params_of(const fc_encode_params *in)
 {
     fc_encode_params p;
-    fc_encode_params_init(&p, sizeof p);
-    if (in == nullptr)
-        return p;
-    if (in->struct_size < kEncodeParamsV1)
-        throw fc::Failure{FC_ERR_INVALID_ARGUMENT, "params.struct_size is " + std::to_string(in->struct_size) +
-                                                       ": initialise params with fc_encode_params_init(&p, sizeof p)"};
-    std::memcpy(&p, in, in->struct_size < sizeof p ? in->struct_size : sizeof p);
-    if (p.normalize != 0 && p.normalize != 1)
-        throw fc::Failure{FC_ERR_INVALID_ARGUMENT, "params.normalize must be 0 or 1"};
-    if (p.order != FC_ORDER_PIL && p.order != FC_ORDER_RGB_FIRST)
-        throw fc::Failure{FC_ERR_INVALID_ARGUMENT, "params.order must be FC_ORDER_PIL or FC_ORDER_RGB_FIRST"};
-    if (p.truncation != FC_TRUNCATE && p.truncation != FC_NO_TRUNCATE)
-        throw fc::Failure{FC_ERR_INVALID_ARGUMENT, "params.truncation must be FC_TRUNCATE or FC_NO_TRUNCATE"};
-    if (p.max_pixels == 0 || p.max_bytes == 0)
-        throw fc::Failure{FC_ERR_INVALID_ARGUMENT, "params.max_pixels and params.max_bytes must be > 0"};
+    fc_error e{};
+    if (fc__resolve_encode_params(in, &p, &e) != FC_OK)
+        throw fc::Failure{e.status, e.message};
     return p;
 }
 
@@ -156,22 +129,6 @@ void check_call(const fc_model *model, const void *items, size_t n, const float 
         throw fc::Failure{FC_ERR_BUFFER_TOO_SMALL, "out holds " + std::to_string(out_floats) + " floats; " +
                                                        std::to_string(n) + " rows of " + std::to_string(dim) +
                                                        " need " + std::to_string(n * dim)};
-}
-
-fc_status preprocess_one(const fc_image &image, const fc_preprocess_params &pp, float *slot, size_t floats,
-                         fc_error *e)
-{
-    switch (image.kind) {
-    case FC_IMAGE_FILE:
-        return fc_preprocess_file(image.path, &pp, slot, floats, e);
-    case FC_IMAGE_MEMORY:
-        return fc_preprocess_memory(image.data, image.size, &pp, slot, floats, e);
-    case FC_IMAGE_PIXELS:
-        return fc_preprocess_pixels(image.pixels, image.width, image.height, image.stride, image.format, &pp,
-                                    slot, floats, e);
-    }
-    return fc__fail(e, FC_ERR_INVALID_ARGUMENT, "kind is %d; make images with fc_image_file, "
-                    "fc_image_memory or fc_image_pixels", static_cast<int>(image.kind));
 }
 
 // The batch outcome: which items went in, and the first failure.
@@ -236,7 +193,7 @@ fc_status encode_images(fc_model *model, const fc_image *images, size_t n, const
     for (size_t i = 0; i < n; i++) {
         fc_error e{};
         float *slot = pixels.data_ptr<float>() + batch.good.size() * floats;
-        fc_status st = preprocess_one(images[i], pp, slot, floats, &e);
+        fc_status st = fc__preprocess_image(&images[i], &pp, slot, floats, &e);
         if (st != FC_OK)
             item_failed(batch, i, st, e, statuses, is_batch, "image");
         else

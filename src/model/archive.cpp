@@ -13,6 +13,8 @@
 #include <cstring>
 #include <functional>
 
+#include <sys/stat.h>
+
 #include "model/model.hpp"
 
 namespace fc {
@@ -106,10 +108,22 @@ void make_float32(torch::jit::Module &module)
             t.set_data(t.to(c10::kFloat));
 }
 
-// First line of a LibTorch message, which may run to a C++ backtrace.
-std::string first_line(const std::string &text)
+// Why torch::jit::load refused a file, in a few words: LibTorch's own
+// messages run long and suggest a corrupted checkpoint, which misleads
+// when the file was never an archive at all.
+std::string why_not_torchscript(const std::string &message)
 {
-    return text.substr(0, text.find('\n'));
+    if (message.find("not a ZIP archive") != std::string::npos ||
+        message.find("failed reading zip archive") != std::string::npos)
+        return " is not a TorchScript archive (not a zip file)";
+    if (message.find("constants.pkl") != std::string::npos ||
+        message.find("code/") != std::string::npos)
+        return " is a zip file without TorchScript code (a state dict saved with "
+               "torch.save? export the model with torch.jit.script or torch.jit.trace, "
+               "see docs/models.md)";
+    std::string first = message.substr(0, message.find('\n'));
+    first = first.substr(0, first.find(". "));
+    return " is not a TorchScript archive LibTorch can read: " + first;
 }
 
 } // namespace
@@ -121,7 +135,11 @@ torch::jit::Module load_archive(const std::string &path, const Placement &placem
     FILE *f = std::fopen(path.c_str(), "rb");
     if (!f)
         throw Failure{FC_ERR_IO, "cannot open " + path + ": " + std::strerror(errno)};
+    struct stat sb;
+    bool regular = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode);
     std::fclose(f);
+    if (!regular)
+        throw Failure{FC_ERR_IO, path + " is not a regular file"};
 
     // clip.load reads the archive straight onto the device it runs on
     // (map_location); for float32 on a GPU we convert on the CPU first.
@@ -130,13 +148,7 @@ torch::jit::Module load_archive(const std::string &path, const Placement &placem
     try {
         module = torch::jit::load(path, read_to);
     } catch (const c10::Error &e) {
-        std::string why = first_line(e.what_without_backtrace());
-        std::string hint;
-        if (why.find("constants.pkl") != std::string::npos ||
-            why.find("code/") != std::string::npos)
-            hint = " (a torch.save'd state dict? export with torch.jit.script or "
-                   "torch.jit.trace: see docs/models.md)";
-        throw Failure{FC_ERR_MODEL, path + " is not a TorchScript archive: " + why + hint};
+        throw Failure{FC_ERR_MODEL, path + why_not_torchscript(e.what_without_backtrace())};
     }
     module.eval();
 
