@@ -1,6 +1,7 @@
 # libfastclip - build, test, benchmark, install.
 #
 #   make              build lib/libfastclip.so and build/bin/fastclip
+#   make demo [MODEL=ViT-B-32.pt]   CLIP similarity of ../shared/images and captions
 #   make setup        install every Debian and PyPI package the build and tests need
 #   make check        the test suite (C unit tests, conformance against Pillow, bad input)
 #   make check-sanitize   the same suite under AddressSanitizer + UBSan
@@ -98,7 +99,7 @@ BENCH_TOOLS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/benc
 UNIT_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/bpe_data.o
 
 .PHONY: print-version print-libtorch all lib cli setup check check-unit check-conformance check-pillow94 \
-        check-sanitize check-sanitized-build check-kernels check-kernel-build check-debian-libtorch bench install uninstall clean test-tools
+        check-sanitize check-sanitized-build check-kernels check-kernel-build check-debian-libtorch demo bench install uninstall clean test-tools
 .DELETE_ON_ERROR:
 # Objects linked into test tools are built by pattern rules only; keep them.
 .SECONDARY: $(UNIT_OBJ)
@@ -270,8 +271,29 @@ check-debian-libtorch: $(BPE_CHECKED)
 	FASTCLIP_BUILD=build-deb FASTCLIP_MODEL_PYTHON=$(DEBIAN_MODEL_PYTHON) $(PYTHON) -m pytest -q \
 	    tests/python/test_model_exact.py tests/python/test_model_api.py
 
+# ---- the main job: CLIP similarity of images and captions ----------------------
+# make demo MODEL=ViT-B-32.pt runs OpenAI's archive; without MODEL it builds a
+# small CLIP with random weights (tests/models/clipmodels.py), whose scores
+# mean nothing but show the whole path working.
+MODEL ?=
+DEMO_IMAGES ?= $(wildcard ../shared/images/*.png ../shared/images/*.jpg)
+DEMO_MODEL_DIR := $(BUILD)/demo-model
+demo: all
+	@test -n "$(DEMO_IMAGES)" || { echo "demo: no images; set DEMO_IMAGES='a.jpg b.png'" >&2; exit 2; }
+	@set -e; model="$(MODEL)"; \
+	if [ -z "$$model" ]; then \
+	    echo "demo: no MODEL=path given, so using a small CLIP with RANDOM weights: its"; \
+	    echo "      scores are meaningless. For real ones: make demo MODEL=ViT-B-32.pt"; \
+	    if [ ! -f $(DEMO_MODEL_DIR)/openai_style.pt ]; then \
+	        $(PYTHON) tests/models/clipmodels.py make $(DEMO_MODEL_DIR) >/dev/null; fi; \
+	    model=$(DEMO_MODEL_DIR)/openai_style.pt; \
+	fi; \
+	echo "model: $$model"; \
+	$(BUILD)/bin/fastclip similarity --model "$$model" $(DEMO_IMAGES) -- \
+	    "a diagram" "a photo of a cup of coffee" "a dog playing in the snow" "the CLIP logo"
+
 bench: all $(BENCH_TOOLS)
-	FASTCLIP_BUILD=$(BUILD) $(PYTHON) tests/bench/bench.py
+	FASTCLIP_BUILD=$(BUILD) FASTCLIP_LIBTORCH=$(LIBTORCH) $(PYTHON) tests/bench/bench.py
 
 # ---- install --------------------------------------------------------------------
 install: all

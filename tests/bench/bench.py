@@ -6,6 +6,7 @@ The machine is shared and noisy; absolute numbers move between runs, the
 ratios much less, which is why every row is measured in the same session."""
 import io
 import json
+import re
 import os
 import statistics
 import subprocess
@@ -144,6 +145,97 @@ def tokenizer_rows():
     return fc, py
 
 
+# ---- models ---------------------------------------------------------------
+
+# OpenAI's ViT-B/32 shapes (clip.model.CLIP's arguments), with random
+# weights: the timings of a real ViT-B/32, without its 350 MB download.
+VIT_B_32 = dict(seed=505, embed_dim=512, image_resolution=224, vision_layers=12,
+                vision_width=768, vision_patch_size=32, context_length=77,
+                transformer_width=512, transformer_heads=8, transformer_layers=12)
+MODEL_THREADS = int(os.environ.get("FASTCLIP_BENCH_THREADS", "0")) or (os.cpu_count() or 1)
+CAPTION = "a photo of a cup of coffee on a wooden table"
+
+
+def bench_model():
+    """The ViT-B/32-sized model, exported as OpenAI's archives are (traced
+    in half with cuda:0 constants, tests/models/clipmodels.py); built once
+    into <build>/bench-models."""
+    path = BUILD / "bench-models" / "vit-b-32-random.pt"
+    if path.exists():
+        return path
+    sys.path.insert(0, str(ROOT / "tests" / "models"))
+    import clipmodels
+    clipmodels.SPECS["vit_b_32"] = VIT_B_32
+    spec = dict(VIT_B_32)
+    m = clipmodels.build("vit_b_32")
+    clipmodels.add_buffers(m, spec)
+    clipmodels.to_bfloat16_like_convert_weights(m)
+    traced = clipmodels.trace(m, spec)
+    clipmodels.patch_as_if_gpu_half(traced)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.jit.save(traced, str(tmp))
+    os.replace(tmp, path)
+    return path
+
+
+def libtorch_description():
+    """Which LibTorch the library was built with, its BLAS, and threads."""
+    libtorch = os.environ.get("FASTCLIP_LIBTORCH", "")
+    here = Path(torch.__file__).resolve().parent
+    if libtorch and Path(libtorch).resolve() == here:
+        cfg = torch.__config__.show()
+        blas = re.search(r"BLAS_INFO=(\w+)", cfg)
+        return (f"LibTorch {torch.__version__} from the torch wheel ({libtorch}), "
+                f"BLAS {blas.group(1) if blas else 'unknown'}")
+    version = "?"
+    header = Path(libtorch) / "include/torch/csrc/api/include/torch/version.h"
+    if header.exists():
+        parts = re.findall(r"#define TORCH_VERSION_(MAJOR|MINOR|PATCH) (\d+)", header.read_text())
+        version = ".".join(v for _, v in parts) or "?"
+    blas = "unknown"
+    libs = list(Path(libtorch).glob("lib/*/libtorch_cpu.so")) + list(Path(libtorch).glob("lib/libtorch_cpu.so"))
+    if libs:
+        ldd = subprocess.run(["ldd", str(libs[0])], capture_output=True, text=True).stdout
+        found = re.search(r"(libblas\S*|libopenblas\S*|libmkl\S*) => (\S+)", ldd)
+        if found:
+            blas = os.path.realpath(found.group(2))
+    return f"LibTorch {version} ({libtorch or 'none'}), BLAS {blas}"
+
+
+def model_rows(image):
+    """fc_encode_image from a file and fc_encode_text, batch 1, next to the
+    Python pipeline (Pillow + torchvision + torch, clip.load(jit=True) of the
+    same archive), with the same number of threads."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import clip
+        from clip.clip import _transform
+        sys.path.insert(0, str(ROOT / "tests" / "models"))
+        import clipmodels
+    path = bench_model()
+    out = subprocess.run([str(BUILD / "bench/fc_model_bench"), str(path), "load:cpu",
+                          str(MODEL_THREADS), str(SECONDS), str(image), CAPTION],
+                         check=True, capture_output=True, text=True).stdout
+    fc = json.loads(out)
+    torch.set_num_threads(MODEL_THREADS)
+    try:
+        model = clipmodels.clip_load_jit(path)
+        preprocess = _transform(fc["image_size"])
+        tokens = clip.tokenize([CAPTION])
+        with torch.no_grad():
+            for _ in range(3):  # TorchScript's profiling runs, as fc_load's warm-up
+                model.encode_image(preprocess(Image.open(image)).unsqueeze(0))
+                model.encode_text(tokens)
+            py = {"image": timeit(lambda: model.encode_image(
+                      preprocess(Image.open(image)).unsqueeze(0))),
+                  "text": timeit(lambda: model.encode_text(clip.tokenize([CAPTION])))}
+    finally:
+        torch.set_num_threads(1)
+    return fc, py
+
+
 def ms(row):
     return f"{row['median_ms']:9.3f} ms (p90 {row['p90_ms']:8.3f})"
 
@@ -195,6 +287,23 @@ def main():
     print(f"  ratio {ratio:.1f}x (goal >= 50x)")
     if ratio < 50:
         failed.append(f"tokenizer only {ratio:.1f}x OpenAI's")
+    if os.environ.get("FASTCLIP_BENCH_MODELS", "1") != "0":
+        image = IMAGES[1]
+        print(f"\nmodel: ViT-B/32 shapes, random weights, load:cpu (float32), "
+              f"{MODEL_THREADS} threads on both sides")
+        print(f"  {libtorch_description()}")
+        blas = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+        print(f"  Python: torch {torch.__version__}, clip.load(jit=True), "
+              f"BLAS {blas.group(1) if blas else 'unknown'}")
+        fc, py = model_rows(image)
+        print(f"  load + warm-up: {fc['load_ms']:.0f} ms")
+        print(f"  {'call (batch 1)':<34}{'libfastclip':>32}{'Python':>34}{'ratio':>9}")
+        for key, label, goal in (("image", f"encode image from {image.name}", 1.3),
+                                 ("text", "encode text", 1.0)):
+            r = py[key]["median_ms"] / fc[key]["median_ms"]
+            print(f"  {label:<34}  {ms(fc[key])}  {ms(py[key])}{r:8.2f}x")
+            if r < goal:
+                failed.append(f"{label} only {r:.2f}x Python (goal >= {goal}x)")
     print()
     print("targets met" if not failed else "targets missed: " + "; ".join(failed))
 

@@ -153,3 +153,40 @@ def test_bad_image_in_embed_names_the_file(models, cli, inputs, workdir):
     assert proc.returncode == 1
     assert str(bad) in proc.stderr.decode()
     assert not (workdir / "never.npy").exists()
+
+
+def test_similarity_is_the_cosine_of_embeddings(models, cli, inputs):
+    model = models["openai_style"]["path"]
+    images = [inputs / "photo.jpg", inputs / "alpha.png"]
+    texts = ["a photo", "-starts with a dash", "ünïcödé"]
+    proc = cli(["similarity", "--model", model, *images, "--", *texts])
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.decode().splitlines()
+    assert lines[0].split("\t") == ["image", *texts]
+    table = np.array([[float(v) for v in line.split("\t")[1:]] for line in lines[1:]])
+    assert [line.split("\t")[0] for line in lines[1:]] == [str(p) for p in images]
+    args = ["embed", "--model", model, "-o", inputs / "sim.npy"]
+    for p in images:
+        args += ["--image", p]
+    for t in texts:
+        args += ["--text", t]
+    assert cli(args).returncode == 0
+    rows = np.load(inputs / "sim.npy").astype(np.float64)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    want = rows[:2] @ rows[2:].T
+    assert table.shape == (2, 3)
+    assert np.abs(table - want).max() < 2e-6
+
+
+@pytest.mark.parametrize("args", [
+    ["similarity", "--model", "m.pt", "a.jpg"],            # no texts
+    ["similarity", "--model", "m.pt", "--", "a text"],     # no images
+    ["embed", "--model", "m.pt"],                          # nothing to embed
+    ["embed", "--text", "x"],                              # no model
+    ["embed", "--model", "m.pt", "--text", "x", "--bogus"],
+    ["embed", "--model", "m.pt", "--image-size", "0", "--text", "x"],
+])
+def test_model_command_usage_errors(cli, args):
+    proc = cli(args)
+    assert proc.returncode == 2
+    assert proc.stderr.decode().startswith("fastclip: ")

@@ -5,7 +5,7 @@
  *       every argument and input error of fc_load/fc_encode_*, batches with
  *       and without per-item statuses, and the three image sources (IMAGE
  *       is any image file; PPM a binary P6 file, read here as raw pixels).
- *   fc_model_api threads MODEL THREADS ROUNDS IMAGE... -- TEXT...
+ *   fc_model_api threads MODEL THREADS ROUNDS [--mode M] IMAGE... -- TEXT...
  *       one model shared by THREADS threads, each encoding every input
  *       ROUNDS times in its own order; every result must equal the serial one
  *       bit for bit.
@@ -285,6 +285,12 @@ static void *worker(void *arg)
 
 static int threads(const char *model_path, int n_threads, int rounds, int argc, char **argv)
 {
+    const char *mode = "load:cpu";
+    if (argc >= 2 && strcmp(argv[0], "--mode") == 0) {
+        mode = argv[1];
+        argc -= 2;
+        argv += 2;
+    }
     const char **images = calloc((size_t)argc + 1, sizeof *images), **texts = calloc((size_t)argc + 1, sizeof *texts);
     int n_images = 0, n_texts = 0, dashes = 0;
     for (int i = 0; i < argc; i++) {
@@ -294,7 +300,7 @@ static int threads(const char *model_path, int n_threads, int rounds, int argc, 
     }
     fc_error err;
     fc_model *m = NULL;
-    if (fc_load(model_path, "load:cpu", NULL, &m, &err) != FC_OK) {
+    if (fc_load(model_path, mode, NULL, &m, &err) != FC_OK) {
         printf("FAIL load: %s\n", err.message);
         return 1;
     }
@@ -342,6 +348,6 @@ int main(int argc, char **argv)
     if (argc >= 6 && strcmp(argv[1], "threads") == 0)
         return threads(argv[2], atoi(argv[3]), atoi(argv[4]), argc - 5, argv + 5);
     fputs("usage: fc_model_api errors MODEL IMAGE PPM\n"
-          "       fc_model_api threads MODEL THREADS ROUNDS IMAGE... -- TEXT...\n", stderr);
+          "       fc_model_api threads MODEL THREADS ROUNDS [--mode M] IMAGE... -- TEXT...\n", stderr);
     return 2;
 }
