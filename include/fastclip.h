@@ -4,11 +4,15 @@
  * This header is the manual. Anything not declared here is not API.
  *
  * What it does
- *   Turns an image (a file, bytes in memory, or pixels you already hold) into
- *   the float32 tensor that OpenAI CLIP's Python preprocessing produces:
- *   Pillow's Image.open, torchvision Resize(n, BICUBIC), CenterCrop(n),
- *   convert("RGB"), ToTensor(), Normalize(CLIP mean, CLIP std). The result is
- *   identical value for value, not merely close: see docs/preprocessing.md.
+ *   - Preprocessing: turns an image (a file, bytes in memory, or pixels you
+ *     already hold) into the float32 tensor that OpenAI CLIP's Python
+ *     preprocessing produces: Pillow's Image.open, torchvision Resize(n,
+ *     BICUBIC), CenterCrop(n), convert("RGB"), ToTensor(), Normalize(CLIP
+ *     mean, CLIP std). Identical value for value: docs/preprocessing.md.
+ *   - Tokenizer: CLIP's, token for token (docs/tokenizer.md).
+ *   - Models: loads TorchScript CLIP archives with LibTorch and encodes
+ *     images and texts into embeddings equal to Python's (docs/models.md):
+ *     fc_load, fc_encode_image, fc_encode_text, fc_free, at the end.
  *
  * Usage
  *
