@@ -45,7 +45,7 @@ OPT ?= -O3 -g
 SANITIZE ?=
 CFLAGS_ALL = $(BASE_CFLAGS) $(OPT) $(SANITIZE) $(CFLAGS) $(CPPFLAGS)
 LDFLAGS_ALL = $(SANITIZE) $(LDFLAGS)
-LIBS := -ljpeg -lpng -lutf8proc -lz -lm
+LIBS := -ljpeg -lpng -lutf8proc -lz -lm -ldl -pthread
 TEST_LIBS := -pthread
 
 SONAME := libfastclip.so.$(VERSION_MAJOR)
@@ -55,12 +55,15 @@ LIB_SRC := $(wildcard src/common/*.c src/image/*.c src/decode/*.c src/text/*.c s
 CLI_SRC := $(wildcard src/cli/*.c)
 
 # ---- LibTorch, for the model API (src/model/) ------------------------------------
+# The model API's code is a separate library, $(LIBOUT)/libfastclip_torch.so.<version>,
+# which libfastclip.so loads on the first fc_load (src/model/backend.h says why).
 # LIBTORCH=DIR names a LibTorch: DIR/include and DIR/lib, as in a torch
 # wheel's torch/ folder or a libtorch download, or /usr for Debian's
 # libtorch-dev. The default is the torch wheel in the project's venv (make
-# setup). LIBTORCH= (empty) builds without models: preprocessing and the
+# setup). LIBTORCH= (empty) builds no backend: preprocessing and the
 # tokenizer work, and fc_load returns FC_ERR_UNSUPPORTED.
 LIBTORCH ?= $(firstword $(wildcard $(CURDIR)/.venv/lib/python3*/site-packages/torch))
+BACKEND_NAME := libfastclip_torch.so.$(VERSION)
 ifneq ($(strip $(LIBTORCH)),)
 TORCH_LIBDIR := $(patsubst %/,%,$(dir $(firstword $(wildcard $(LIBTORCH)/lib/libtorch.so \
                     $(LIBTORCH)/lib/*-linux-gnu/libtorch.so))))
@@ -72,22 +75,21 @@ TORCH_INCLUDES := $(addprefix -isystem ,$(filter-out /usr/include,$(LIBTORCH)/in
                     $(LIBTORCH)/include/torch/csrc/api/include)
 # LibTorch 2.x headers need C++20; Debian's 1.13 is C++17.
 TORCH_STD := $(if $(shell grep -s -l 'C++20 or later' $(LIBTORCH)/include/ATen/ATen.h),c++20,c++17)
-MODEL_OBJ := $(patsubst %.cpp,$(BUILD)/pic/%.o,$(wildcard src/model/*.cpp))
 # libtorch.so itself is needed though we call nothing in it: in a CUDA build
 # it pulls in libtorch_cuda, which registers the GPU backend.
 MODEL_LIBS := -L$(TORCH_LIBDIR) -Wl,-rpath,$(TORCH_LIBDIR) -Wl,--no-as-needed -ltorch \
               -ltorch_cpu -lc10 -Wl,--as-needed
-LINK_LIB := $(CXX)
+BACKEND := $(LIBOUT)/$(BACKEND_NAME)
 else
-MODEL_OBJ := $(BUILD)/pic/src/model/without_libtorch.o
-MODEL_LIBS :=
-LINK_LIB := $(CC)
+BACKEND :=
 endif
+BACKEND_OBJ := $(patsubst %.cpp,$(BUILD)/pic/%.o,$(wildcard src/model/*.cpp)) \
+               $(BUILD)/pic/src/model/checks.o $(BUILD)/pic/src/common/error.o
 CXX_WARNINGS := -Wall -Wextra -Wshadow -Wpointer-arith -Wformat=2
 CXXFLAGS_ALL = -std=$(TORCH_STD) $(CXX_WARNINGS) -Iinclude -Isrc $(TORCH_INCLUDES) $(OPT) \
                $(SANITIZE) $(CXXFLAGS) $(CPPFLAGS)
 
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(BUILD)/pic/gen/bpe_data.o $(MODEL_OBJ)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(BUILD)/pic/gen/bpe_data.o
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
@@ -106,13 +108,19 @@ UNIT_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/bpe_data.o
 
 all: lib cli
 
-lib: $(LIBOUT)/libfastclip.so $(LIBOUT)/$(SONAME) pkgconfig/fastclip.pc
+lib: $(LIBOUT)/libfastclip.so $(LIBOUT)/$(SONAME) $(BACKEND) pkgconfig/fastclip.pc
 cli: $(BUILD)/bin/fastclip
 
 $(LIBOUT)/$(REALNAME): $(LIB_OBJ) src/fastclip.map
 	@mkdir -p $(LIBOUT)
-	$(LINK_LIB) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/fastclip.map \
-	    -Wl,--no-undefined -o $@ $(LIB_OBJ) $(LDFLAGS_ALL) $(LIBS) $(MODEL_LIBS)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/fastclip.map \
+	    -Wl,--no-undefined -o $@ $(LIB_OBJ) $(LDFLAGS_ALL) $(LIBS)
+
+# The LibTorch backend: the C++ of src/model/, exporting one table.
+$(LIBOUT)/$(BACKEND_NAME): $(BACKEND_OBJ) src/model/backend.map $(LIBOUT)/libfastclip.so
+	$(CXX) -shared -Wl,-soname,$(BACKEND_NAME) -Wl,--version-script=src/model/backend.map \
+	    -Wl,--no-undefined -o $@ $(BACKEND_OBJ) $(LDFLAGS_ALL) -L$(LIBOUT) -lfastclip \
+	    $(MODEL_LIBS) -pthread
 
 $(LIBOUT)/$(SONAME): $(LIBOUT)/$(REALNAME)
 	ln -sf $(REALNAME) $@
@@ -301,6 +309,7 @@ install: all
 	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(DOCDIR)
 	install -m 644 include/fastclip.h $(DESTDIR)$(INCLUDEDIR)/fastclip.h
 	install -m 755 lib/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(REALNAME)
+	$(if $(BACKEND),install -m 755 $(BACKEND) $(DESTDIR)$(LIBDIR)/$(BACKEND_NAME))
 	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libfastclip.so
 	$(CC) -o $(DESTDIR)$(BINDIR)/fastclip $(CLI_OBJ) $(LDFLAGS_ALL) -L$(LIBOUT) -lfastclip -Wl,-rpath,$(LIBDIR)
@@ -310,14 +319,16 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/fastclip.h $(DESTDIR)$(LIBDIR)/$(REALNAME) \
+	    $(DESTDIR)$(LIBDIR)/$(BACKEND_NAME) \
 	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libfastclip.so \
 	    $(DESTDIR)$(BINDIR)/fastclip $(DESTDIR)$(PKGCONFIGDIR)/fastclip.pc
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
-	rm -rf build build-asan build-k0 build-k1 build-k2 build-deb lib/libfastclip.so* pkgconfig/fastclip.pc
+	rm -rf build build-asan build-k0 build-k1 build-k2 build-deb lib/libfastclip.so* \
+	    lib/libfastclip_torch.so* pkgconfig/fastclip.pc
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(BACKEND_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
 
 setup:
 	sh tests/env/setup.sh

@@ -94,7 +94,8 @@ typedef enum fc_status {
     FC_ERR_UNKNOWN_FORMAT = 5,   /* the bytes are not an image we recognise   */
     FC_ERR_UNSUPPORTED = 6,      /* a recognised format, in a variant that
                                     Pillow also rejects or we do not handle
-                                    (12-bit JPEG, ...)                        */
+                                    (12-bit JPEG, ...); or models asked of a
+                                    libfastclip without its LibTorch backend */
     FC_ERR_CORRUPT = 7,          /* the image data is malformed               */
     FC_ERR_TRUNCATED = 8,        /* the image data ends early                 */
     FC_ERR_TOO_LARGE = 9,        /* over max_pixels or max_bytes              */
@@ -347,8 +348,12 @@ FC_API fc_status fc_model_params_init(fc_model_params *params,
  * read the file), FC_ERR_MODEL (not a TorchScript archive, no encode_image
  * or encode_text method, outputs of the wrong shape, size unknown),
  * FC_ERR_DEVICE (no such GPU, or a LibTorch without CUDA),
- * FC_ERR_OUT_OF_MEMORY or FC_ERR_UNSUPPORTED (this libfastclip was built
- * without LibTorch). Since 0.2.0. */
+ * FC_ERR_OUT_OF_MEMORY or FC_ERR_UNSUPPORTED (the LibTorch backend,
+ * libfastclip_torch.so.<version>, is missing beside libfastclip.so or cannot
+ * load: a libfastclip built without LibTorch has none). The backend is
+ * loaded by the first fc_load, so programs that only preprocess or tokenize
+ * never load LibTorch; FASTCLIP_TORCH_BACKEND=path overrides where it is
+ * looked for. Since 0.2.0. */
 FC_API fc_status fc_load(const char *path, const char *mode,
                          const fc_model_params *params, fc_model **out,
                          fc_error *err);

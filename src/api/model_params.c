@@ -3,16 +3,12 @@
  * program can fill its structs before learning whether models load. */
 #include <string.h>
 
-#include "api/model_params.h"
-#include "common/error.h"
+#include "model/backend.h"
 
-/* Fields every version of the structs has. */
-#define MODEL_PARAMS_V1_SIZE (offsetof(fc_model_params, bpe_path) + sizeof(const char *))
-#define ENCODE_PARAMS_V1_SIZE (offsetof(fc_encode_params, max_bytes) + sizeof(uint64_t))
 
 fc_status fc_model_params_init(fc_model_params *params, size_t struct_size)
 {
-    if (params == NULL || struct_size < MODEL_PARAMS_V1_SIZE)
+    if (params == NULL || struct_size < FC__MODEL_PARAMS_V1_SIZE)
         return FC_ERR_INVALID_ARGUMENT;
     /* Only the part the caller's struct has (see fc_preprocess_params_init). */
     fc_model_params p;
@@ -30,7 +26,7 @@ fc_status fc_model_params_init(fc_model_params *params, size_t struct_size)
 
 fc_status fc_encode_params_init(fc_encode_params *params, size_t struct_size)
 {
-    if (params == NULL || struct_size < ENCODE_PARAMS_V1_SIZE)
+    if (params == NULL || struct_size < FC__ENCODE_PARAMS_V1_SIZE)
         return FC_ERR_INVALID_ARGUMENT;
     fc_encode_params p;
     memset(&p, 0, sizeof p);
@@ -75,74 +71,4 @@ fc_image fc_image_pixels(const uint8_t *pixels, int width, int height,
     im.stride = stride;
     im.format = format;
     return im;
-}
-
-fc_status fc__resolve_model_params(const fc_model_params *in, fc_model_params *p, fc_error *err)
-{
-    fc_model_params_init(p, sizeof *p);
-    if (in == NULL) return FC_OK;
-    if (in->struct_size < MODEL_PARAMS_V1_SIZE)
-        return fc__fail(err, FC_ERR_INVALID_ARGUMENT,
-                        "params.struct_size is %zu: initialise params with "
-                        "fc_model_params_init(&p, sizeof p)", in->struct_size);
-    memcpy(p, in, in->struct_size < sizeof *p ? in->struct_size : sizeof *p);
-    p->struct_size = sizeof *p;
-    if (p->warmup < 0 || p->warmup > 1000)
-        return fc__fail(err, FC_ERR_INVALID_ARGUMENT, "params.warmup is %d; it must be 0 to 1000",
-                        p->warmup);
-    if (p->n_threads < 0 || p->n_threads > 4096)
-        return fc__fail(err, FC_ERR_INVALID_ARGUMENT,
-                        "params.n_threads is %d; it must be 0 to 4096", p->n_threads);
-    if (p->image_size < 0 || p->image_size > FC_MAX_SIZE)
-        return fc__fail(err, FC_ERR_INVALID_ARGUMENT,
-                        "params.image_size is %d; it must be 0 (from the model) to %d",
-                        p->image_size, FC_MAX_SIZE);
-    if (p->context_length < 0 || p->context_length == 1 || p->context_length > 1000000)
-        return fc__fail(err, FC_ERR_INVALID_ARGUMENT,
-                        "params.context_length is %d; it must be 0 (from the model) or 2 to "
-                        "1000000", p->context_length);
-    return FC_OK;
-}
-
-fc_status fc__resolve_encode_params(const fc_encode_params *in, fc_encode_params *p, fc_error *err)
-{
-    fc_encode_params_init(p, sizeof *p);
-    if (in == NULL) return FC_OK;
-    if (in->struct_size < ENCODE_PARAMS_V1_SIZE)
-        return fc__fail(err, FC_ERR_INVALID_ARGUMENT,
-                        "params.struct_size is %zu: initialise params with "
-                        "fc_encode_params_init(&p, sizeof p)", in->struct_size);
-    memcpy(p, in, in->struct_size < sizeof *p ? in->struct_size : sizeof *p);
-    p->struct_size = sizeof *p;
-    if (p->normalize != 0 && p->normalize != 1)
-        return fc__fail(err, FC_ERR_INVALID_ARGUMENT, "params.normalize is %d; use 0 or 1",
-                        p->normalize);
-    if (p->order != FC_ORDER_PIL && p->order != FC_ORDER_RGB_FIRST)
-        return fc__fail(err, FC_ERR_INVALID_ARGUMENT,
-                        "params.order is %d; use FC_ORDER_PIL or FC_ORDER_RGB_FIRST", (int)p->order);
-    if (p->truncation != FC_TRUNCATE && p->truncation != FC_NO_TRUNCATE)
-        return fc__fail(err, FC_ERR_INVALID_ARGUMENT,
-                        "params.truncation is %d; use FC_TRUNCATE or FC_NO_TRUNCATE",
-                        (int)p->truncation);
-    if (p->max_pixels == 0 || p->max_bytes == 0)
-        return fc__fail(err, FC_ERR_INVALID_ARGUMENT,
-                        "params.max_pixels and params.max_bytes must be > 0");
-    return FC_OK;
-}
-
-fc_status fc__preprocess_image(const fc_image *image, const fc_preprocess_params *pp,
-                               float *out, size_t out_floats, fc_error *err)
-{
-    switch (image->kind) {
-    case FC_IMAGE_FILE:
-        return fc_preprocess_file(image->path, pp, out, out_floats, err);
-    case FC_IMAGE_MEMORY:
-        return fc_preprocess_memory(image->data, image->size, pp, out, out_floats, err);
-    case FC_IMAGE_PIXELS:
-        return fc_preprocess_pixels(image->pixels, image->width, image->height, image->stride,
-                                    image->format, pp, out, out_floats, err);
-    }
-    return fc__fail(err, FC_ERR_INVALID_ARGUMENT,
-                    "kind is %d; make images with fc_image_file, fc_image_memory or "
-                    "fc_image_pixels", (int)image->kind);
 }

@@ -1,15 +1,11 @@
 /* Version queries and the static names of status codes. */
-#include "fastclip.h"
-
-#define FC__STR2(x) #x
-#define FC__STR(x) FC__STR2(x)
+#include "common/version.h"
 
 unsigned fc_version(void) { return FC_VERSION_NUMBER; }
 
 const char *fc_version_string(void)
 {
-    return FC__STR(FC_VERSION_MAJOR) "." FC__STR(FC_VERSION_MINOR) "." FC__STR(
-        FC_VERSION_PATCH);
+    return FC__VERSION_STRING;
 }
 
 const char *fc_status_string(fc_status status)
@@ -21,7 +17,7 @@ const char *fc_status_string(fc_status status)
     case FC_ERR_OUT_OF_MEMORY: return "out of memory";
     case FC_ERR_IO: return "input/output error";
     case FC_ERR_UNKNOWN_FORMAT: return "unknown image format";
-    case FC_ERR_UNSUPPORTED: return "unsupported image variant";
+    case FC_ERR_UNSUPPORTED: return "unsupported format variant or feature";
     case FC_ERR_CORRUPT: return "corrupt image data";
     case FC_ERR_TRUNCATED: return "truncated image data";
     case FC_ERR_TOO_LARGE: return "image or input too large";

@@ -1,6 +1,7 @@
-// The model API's C boundary: fc_load, fc_free, fc_encode_*. Every entry
-// point runs its body inside guarded(), so no C++ exception ever reaches
-// the caller: each becomes a status and a message in fc_error.
+// The LibTorch backend's C boundary: the functions of the fc__backend table
+// (model/backend.h) that libfastclip.so's fc_load, fc_free and fc_encode_*
+// call. Every one runs its body inside guarded(), so no C++ exception ever
+// reaches the caller: each becomes a status and a message in fc_error.
 #include <cstring>
 #include <new>
 #include <vector>
@@ -10,7 +11,8 @@
 
 #include "model/model.hpp"
 
-#include "api/model_params.h"
+#include "model/backend.h"
+#include "model/checks.h"
 extern "C" {
 #include "common/error.h"
 }
@@ -265,12 +267,8 @@ void warm_up(fc_model &model, int runs)
     }
 }
 
-} // namespace
-
-extern "C" {
-
-fc_status fc_load(const char *path, const char *mode, const fc_model_params *params, fc_model **out,
-                  fc_error *err)
+fc_status backend_load(const char *path, const char *mode, const fc_model_params *params, fc_model **out,
+                       fc_error *err)
 {
     fc__clear(err);
     if (out == nullptr)
@@ -306,7 +304,7 @@ fc_status fc_load(const char *path, const char *mode, const fc_model_params *par
     });
 }
 
-void fc_free(fc_model *model)
+void backend_free(fc_model *model)
 {
     if (!valid(model))
         return;
@@ -318,38 +316,35 @@ void fc_free(fc_model *model)
     }
 }
 
-int fc_model_dim(const fc_model *model) { return valid(model) ? model->shape.dim : 0; }
-int fc_model_image_size(const fc_model *model) { return valid(model) ? model->shape.image_size : 0; }
-int fc_model_context_length(const fc_model *model) { return valid(model) ? model->shape.context_length : 0; }
+int backend_dim(const fc_model *model) { return valid(model) ? model->shape.dim : 0; }
+int backend_image_size(const fc_model *model) { return valid(model) ? model->shape.image_size : 0; }
+int backend_context_length(const fc_model *model) { return valid(model) ? model->shape.context_length : 0; }
 
-fc_status fc_encode_image(fc_model *model, const fc_image *image, const fc_encode_params *params, float *out,
-                          size_t out_floats, fc_error *err)
+fc_status backend_encode_images(fc_model *model, const fc_image *images, size_t n, const fc_encode_params *params,
+                                float *out, size_t out_floats, fc_status *statuses, int is_batch, fc_error *err)
 {
     fc__clear(err);
-    return guarded(err, [&] { return encode_images(model, image, 1, params, out, out_floats, nullptr, false, err); });
+    return guarded(err, [&] {
+        return encode_images(model, images, n, params, out, out_floats, statuses, is_batch != 0, err);
+    });
 }
 
-fc_status fc_encode_images(fc_model *model, const fc_image *images, size_t n, const fc_encode_params *params,
-                           float *out, size_t out_floats, fc_status *statuses, fc_error *err)
+fc_status backend_encode_texts(fc_model *model, const char *const *texts, size_t n, const fc_encode_params *params,
+                               float *out, size_t out_floats, fc_status *statuses, int is_batch, fc_error *err)
 {
     fc__clear(err);
-    return guarded(err, [&] { return encode_images(model, images, n, params, out, out_floats, statuses, true, err); });
+    return guarded(err, [&] {
+        return encode_texts(model, texts, n, params, out, out_floats, statuses, is_batch != 0, err);
+    });
 }
 
-fc_status fc_encode_text(fc_model *model, const char *text, const fc_encode_params *params, float *out,
-                         size_t out_floats, fc_error *err)
+} // namespace
+
+extern "C" __attribute__((visibility("default"))) const fc__backend *fc__torch_backend(void)
 {
-    fc__clear(err);
-    if (text == nullptr)
-        return fc__fail(err, FC_ERR_INVALID_ARGUMENT, "text is NULL");
-    return guarded(err, [&] { return encode_texts(model, &text, 1, params, out, out_floats, nullptr, false, err); });
+    static const fc__backend table = {
+        FC__BACKEND_ABI,       backend_load,          backend_free,         backend_dim,
+        backend_image_size,    backend_context_length, backend_encode_images, backend_encode_texts,
+    };
+    return &table;
 }
-
-fc_status fc_encode_texts(fc_model *model, const char *const *texts, size_t n, const fc_encode_params *params,
-                          float *out, size_t out_floats, fc_status *statuses, fc_error *err)
-{
-    fc__clear(err);
-    return guarded(err, [&] { return encode_texts(model, texts, n, params, out, out_floats, statuses, true, err); });
-}
-
-} // extern "C"

@@ -1,8 +1,6 @@
-/* Internal: parameter checks and image sources for the model API, in C so
- * that caller-supplied enum values are checked as plain ints (in C++,
- * merely reading an out-of-range enum is undefined behaviour). */
-#ifndef FC_API_MODEL_PARAMS_H
-#define FC_API_MODEL_PARAMS_H
+/* The LibTorch backend's parameter checks and image sources (checks.c). */
+#ifndef FC_MODEL_CHECKS_H
+#define FC_MODEL_CHECKS_H
 
 #include "fastclip.h"
 
