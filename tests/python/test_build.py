@@ -80,6 +80,7 @@ def test_install_pkgconfig_and_uninstall(tmp_path):
     assert "bin/fastclip" in installed
     assert "lib/pkgconfig/fastclip.pc" in installed
     assert any(p.startswith("lib/libfastclip.so.") for p in installed)
+    assert any(p.startswith("lib/libfastclip_torch.so.") for p in installed)
 
     # An outside program built with nothing but pkg-config.
     env = dict(os.environ, PKG_CONFIG_PATH=str(root / "lib/pkgconfig"),
@@ -98,3 +99,25 @@ def test_install_pkgconfig_and_uninstall(tmp_path):
     subprocess.run([*make, "uninstall"], check=True)
     left = [p for p in root.rglob("*") if not p.is_dir()]
     assert left == []
+
+
+def test_libtorch_lives_in_the_backend():
+    """libfastclip.so needs no LibTorch (preprocessing and the tokenizer load
+    fast and alone); its backend exports one table and nothing else."""
+    d = lib_dir()
+    text = HEADER.read_text()
+    version = ".".join(re.search(r"#define FC_VERSION_%s (\d+)" % p, text).group(1)
+                       for p in ("MAJOR", "MINOR", "PATCH"))
+    dyn = subprocess.run(["readelf", "-d", str(d / "libfastclip.so")], check=True,
+                         capture_output=True, text=True).stdout
+    assert "torch" not in dyn and "c10" not in dyn
+    backend = d / f"libfastclip_torch.so.{version}"
+    assert backend.is_file()
+    out = subprocess.run(["nm", "-D", "--defined-only", str(backend)], check=True,
+                         capture_output=True, text=True).stdout
+    exported = {line.split()[-1].split("@")[0] for line in out.splitlines()
+                if line.split() and line.split()[-2] in ("T", "W", "D", "B", "R", "V", "u", "i")}
+    assert exported == {"fc__torch_backend"}
+    dyn = subprocess.run(["readelf", "-d", str(backend)], check=True,
+                         capture_output=True, text=True).stdout
+    assert "libtorch" in dyn and "libfastclip.so.0" in dyn
