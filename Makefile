@@ -8,6 +8,7 @@
 #   make check-kernels    the fallback SIMD kernels (built without LibTorch)
 #   make check-debian-libtorch   the model tests against Debian's LibTorch 1.13
 #   make bench        benchmarks, side by side with Pillow + torchvision and OpenCV
+#   make examples     the C and C++ examples into build/examples/; make check-examples runs them
 #   make install / uninstall   honour PREFIX and DESTDIR
 #   make clean
 
@@ -228,7 +229,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(UNIT_OBJ)
 # The C unit tests of the current build, one after another.
 RUN_UNIT_TESTS = @set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
-test-tools: all $(TEST_TOOLS) $(UNIT_TESTS) $(INTERNAL_TOOLS)
+test-tools: all $(TEST_TOOLS) $(UNIT_TESTS) $(INTERNAL_TOOLS) examples
 
 check: test-tools
 	$(RUN_UNIT_TESTS)
@@ -245,9 +246,13 @@ check-sanitize: $(BPE_CHECKED)
 
 # Runs inside check-sanitize's make: C tests directly, Python tests driving
 # only the sanitized command-line tools (never loading the library into Python).
+# LibTorch's own static initialisers are suppressed for LeakSanitizer
+# (tests/env/lsan-suppressions.txt says why).
 check-sanitized-build: test-tools
 	$(RUN_UNIT_TESTS)
-	FASTCLIP_BUILD=$(BUILD) FASTCLIP_SANITIZED=1 $(PYTHON) -m pytest -q tests/python
+	FASTCLIP_BUILD=$(BUILD) FASTCLIP_SANITIZED=1 \
+	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/env/lsan-suppressions.txt:print_suppressions=0 \
+	    $(PYTHON) -m pytest -q tests/python
 
 # The fallback kernels (portable C, AVX2, AVX-512 without VNNI/VBMI) are not
 # what this machine picks, so each is built on its own (FC_KERNEL_LEVEL, see
@@ -302,6 +307,32 @@ demo: all
 
 bench: all $(BENCH_TOOLS)
 	FASTCLIP_BUILD=$(BUILD) FASTCLIP_LIBTORCH=$(LIBTORCH) $(PYTHON) tests/bench/bench.py
+
+# ---- examples (examples/): C and C++ programs over the public API ----------------
+# Built as a user builds them, with only include/ and the library (and
+# -Werror), into $(BUILD)/examples/, linked to this tree's library by rpath.
+# test-tools builds them, so make check runs tests/python/test_examples.py.
+EXAMPLE_C := $(wildcard examples/*.c)
+EXAMPLE_CPP := $(wildcard examples/cpp/*.cpp)
+EXAMPLES := $(EXAMPLE_C:examples/%.c=$(BUILD)/examples/%) \
+            $(EXAMPLE_CPP:examples/cpp/%.cpp=$(BUILD)/examples/cpp/%)
+EXAMPLE_LINK = $(LDFLAGS_ALL) -L$(LIBOUT) -lfastclip -Wl,-rpath,'$(abspath $(LIBOUT))'
+.PHONY: examples check-examples
+examples: $(EXAMPLES)
+
+$(BUILD)/examples/%: examples/%.c include/fastclip.h $(LIBOUT)/libfastclip.so
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -Wall -Wextra -Werror -Iinclude $(OPT) $(SANITIZE) $(CFLAGS) -o $@ $< $(EXAMPLE_LINK)
+
+$(BUILD)/examples/cpp/%: examples/cpp/%.cpp examples/cpp/fastclip.hpp include/fastclip.h $(LIBOUT)/libfastclip.so
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -Wall -Wextra -Werror -Iinclude $(OPT) $(SANITIZE) $(CXXFLAGS) -o $@ $< $(EXAMPLE_LINK)
+
+# Runs them on the small test models and ../shared/images, against the CLI.
+check-examples: all examples
+	@test -f $(BUILD)/test-models/manifest.json || \
+	    $(PYTHON) tests/models/clipmodels.py make $(BUILD)/test-models
+	FASTCLIP_BUILD=$(BUILD) $(PYTHON) -m pytest -q tests/python/test_examples.py
 
 # ---- install --------------------------------------------------------------------
 install: all
