@@ -12,6 +12,7 @@
 #include "text/clean.h"
 #include "text/pretokenize.h"
 #include "text/utf8.h"
+#include "text/wordcache.h"
 
 #define TOKENIZER_MAGIC 0x46434254u /* "FCBT" */
 #define PARAMS_V1_SIZE (offsetof(fc_tokenizer_params, bpe_path) + sizeof(const char *))
@@ -21,6 +22,7 @@
 struct fc_tokenizer {
     uint32_t magic;
     fc__bpe *bpe;
+    fc__wordcache *words; /* the BPE of whole vocabulary words, built here */
 };
 
 fc_status fc_tokenizer_params_init(fc_tokenizer_params *params, size_t struct_size)
@@ -84,7 +86,9 @@ fc_status fc_tokenizer_new(const fc_tokenizer_params *params, fc_tokenizer **out
     } else {
         st = fc__bpe_load_gz(fc__bpe_gz, (size_t)(fc__bpe_gz_end - fc__bpe_gz), &t->bpe, err);
     }
+    if (st == FC_OK) st = fc__wordcache_build(t->bpe, &t->words, err);
     if (st != FC_OK) {
+        fc__bpe_free(t->bpe);
         free(t);
         return st;
     }
@@ -98,15 +102,22 @@ void fc_tokenizer_free(fc_tokenizer *tokenizer)
     if (tokenizer == NULL || tokenizer->magic != TOKENIZER_MAGIC) return;
     tokenizer->magic = 0;
     fc__bpe_free(tokenizer->bpe);
+    fc__wordcache_free(tokenizer->words);
     free(tokenizer);
 }
+
+/* Pieces whose UTF-8 fits in this many bytes (nearly all) are encoded in
+ * arrays on the stack; longer ones in heap arrays grown as needed. */
+#define PIECE_INLINE 128
 
 /* Per-call working memory: nothing is shared between calls. */
 typedef struct scratch {
     fc__u32buf text;
-    uint8_t *bytes;
+    uint8_t *bytes; /* heap arrays for long pieces, `cap` values each */
     int32_t *ids, *ranks;
     size_t cap;
+    uint8_t bytes_in[PIECE_INLINE];
+    int32_t ids_in[PIECE_INLINE], ranks_in[PIECE_INLINE];
 } scratch;
 
 static int reserve(scratch *s, size_t m)
@@ -139,13 +150,29 @@ static fc_status encode(const fc_tokenizer *tok, scratch *s, int32_t *ids, size_
             n++;
             continue;
         }
-        if (reserve(s, 4 * (end - start)) != 0)
-            return fc__fail(err, FC_ERR_OUT_OF_MEMORY, "out of memory tokenizing");
+        uint8_t *bytes = s->bytes_in;
+        int32_t *word_ids = s->ids_in, *ranks = s->ranks_in;
+        if (end - start > PIECE_INLINE / 4) {
+            if (reserve(s, 4 * (end - start)) != 0)
+                return fc__fail(err, FC_ERR_OUT_OF_MEMORY, "out of memory tokenizing");
+            bytes = s->bytes;
+            word_ids = s->ids;
+            ranks = s->ranks;
+        }
         size_t m = 0;
-        for (size_t i = start; i < end; i++) m += fc__utf8_encode(s->text.v[i], s->bytes + m);
-        size_t k = fc__bpe_word(tok->bpe, s->bytes, m, s->ids, s->ranks);
+        for (size_t i = start; i < end; i++) {
+            uint32_t c = s->text.v[i];
+            if (c < 0x80) bytes[m++] = (uint8_t)c;
+            else m += fc__utf8_encode(c, bytes + m);
+        }
+        const int32_t *word;
+        size_t k = fc__wordcache_find(tok->words, bytes, m, &word);
+        if (k == 0) {
+            k = fc__bpe_word(tok->bpe, bytes, m, word_ids, ranks);
+            word = word_ids;
+        }
         for (size_t i = 0; i < k; i++, n++)
-            if (n < limit) ids[1 + n] = s->ids[i];
+            if (n < limit) ids[1 + n] = word[i];
     }
     *count = n;
     return FC_OK;
@@ -170,7 +197,8 @@ fc_status fc_tokenize(const fc_tokenizer *tokenizer, const char *text, int conte
     if (ids_len < (size_t)context_length)
         return fc__fail(err, FC_ERR_BUFFER_TOO_SMALL, "ids holds %zu values; context_length "
                         "%d needs %d", ids_len, context_length, context_length);
-    scratch s = {{0}, NULL, NULL, NULL, 0};
+    scratch s;
+    memset(&s, 0, offsetof(scratch, bytes_in)); /* the inline arrays need no zeros */
     fc_status st = fc__utf8_decode(text, &s.text, err);
     if (st == FC_OK && fc__clip_clean(&s.text) != 0)
         st = fc__fail(err, FC_ERR_OUT_OF_MEMORY, "out of memory cleaning text");

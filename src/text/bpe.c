@@ -13,6 +13,8 @@
 
 struct fc__bpe {
     uint8_t byte_id[256];    /* byte -> id of its symbol (add 256 for </w>) */
+    uint8_t id_byte[256];    /* the inverse: symbol id (mod 256) -> byte */
+    int32_t merge_pair[FC__BPE_MERGES][2]; /* rank -> the ids it joins */
     uint64_t keys[PAIR_SLOTS]; /* (left id << 32) | right id */
     int32_t ranks[PAIR_SLOTS];
 };
@@ -75,6 +77,17 @@ size_t fc__bpe_word(const fc__bpe *bpe, const uint8_t *bytes, size_t m, int32_t 
                 ranks[i] = pair_rank(bpe, ids[i], ids[i + 1]);
     }
     return n;
+}
+
+void fc__bpe_merge_pair(const fc__bpe *bpe, int32_t rank, int32_t *left, int32_t *right)
+{
+    *left = bpe->merge_pair[rank][0];
+    *right = bpe->merge_pair[rank][1];
+}
+
+uint8_t fc__bpe_symbol_byte(const fc__bpe *bpe, int32_t id)
+{
+    return bpe->id_byte[id & 255];
 }
 
 /* ---- loading ------------------------------------------------------------ */
@@ -194,7 +207,10 @@ static fc_status build(fc__bpe *bpe, const char *text, size_t len, fc_error *err
                 }
                 used += n;
                 *strmap_slot(&m, s, n) = id;
-                if (!eow) bpe->byte_id[b] = (uint8_t)id;
+                if (!eow) {
+                    bpe->byte_id[b] = (uint8_t)id;
+                    bpe->id_byte[id] = (uint8_t)b;
+                }
                 id++;
             }
     }
@@ -227,6 +243,8 @@ static fc_status build(fc__bpe *bpe, const char *text, size_t len, fc_error *err
         memcpy(s + la, sp + 1, lb);
         used += la + lb;
         *strmap_slot(&m, s, la + lb) = 512 + rank; /* a later duplicate wins, as in Python */
+        bpe->merge_pair[rank][0] = a;
+        bpe->merge_pair[rank][1] = b;
         uint64_t key = ((uint64_t)(uint32_t)a << 32) | (uint32_t)b;
         uint32_t slot = pair_slot(key);
         while (bpe->keys[slot] != EMPTY_KEY && bpe->keys[slot] != key)

@@ -24,4 +24,10 @@ void fc__bpe_free(fc__bpe *bpe);
 size_t fc__bpe_word(const fc__bpe *bpe, const uint8_t *bytes, size_t m, int32_t *ids,
                     int32_t *ranks);
 
+/* What the symbols are, for building caches: merge `rank` (0 ..
+ * FC__BPE_MERGES - 1) makes symbol 512 + rank from ids *left and *right;
+ * symbol id < 512 is one byte (256 and up: the word's last). */
+void fc__bpe_merge_pair(const fc__bpe *bpe, int32_t rank, int32_t *left, int32_t *right);
+uint8_t fc__bpe_symbol_byte(const fc__bpe *bpe, int32_t id);
+
 #endif

@@ -4,6 +4,7 @@
 
 #include "text/cpset.h"
 #include "text/ftfy.h"
+#include "text/ftfy_inert.h"
 #include "text/html.h"
 #include "text/tables.h"
 
@@ -38,8 +39,14 @@ static void collapse_spaces(fc__u32buf *t)
     size_t o = 0;
     int in_run = 0;
     for (size_t i = 0; i < t->n; i++) {
-        int space = fc__is_regex_space(t->v[i]);
-        if (!(space && in_run)) t->v[o++] = space ? ' ' : t->v[i];
+        uint32_t c = t->v[i];
+        if (c > ' ' && c < 0x80) { /* most characters: not a space */
+            t->v[o++] = c;
+            in_run = 0;
+            continue;
+        }
+        int space = fc__is_regex_space(c);
+        if (!(space && in_run)) t->v[o++] = space ? ' ' : c;
         in_run = space;
     }
     t->n = o;
@@ -87,6 +94,16 @@ static int lower(fc__u32buf *t, fc__u32buf *out)
     for (; i < t->n && t->v[i] < 0x80; i++)
         if (t->v[i] >= 'A' && t->v[i] <= 'Z') t->v[i] += 32;
     if (i == t->n) return 0; /* ASCII: lowered in place */
+    size_t special = i;
+    while (special < t->n && t->v[special] != 0x130 && t->v[special] != 0x3A3) special++;
+    if (special == t->n) { /* one code point each, no context: in place too */
+        for (; i < t->n; i++) {
+            uint32_t c = t->v[i];
+            if (c < 0x80) t->v[i] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
+            else t->v[i] = (uint32_t)utf8proc_tolower((utf8proc_int32_t)c);
+        }
+        return 0;
+    }
     out->n = 0;
     for (i = 0; i < t->n; i++) {
         uint32_t c = t->v[i], l;
@@ -102,19 +119,29 @@ static int lower(fc__u32buf *t, fc__u32buf *out)
     return 0;
 }
 
-int fc__clip_clean(fc__u32buf *text)
+/* ftfy.fix_text, then html.unescape twice (Python's own, not ftfy's). */
+static int fix_and_unescape(fc__u32buf *text, fc__u32buf *tmp)
 {
-    fc__u32buf tmp = {0};
-    int rc = -1;
-    if (fc__ftfy_fix_text(text) != 0) goto done;
+    if (fc__ftfy_fix_text(text) != 0) return -1;
     for (int round = 0; round < 2; round++) {
         size_t amp = 0;
         while (amp < text->n && text->v[amp] != '&') amp++;
         if (amp == text->n) break;
-        tmp.n = 0;
-        if (fc__html_unescape(text->v, text->n, &tmp) != 0) goto done;
-        fc__u32_swap(text, &tmp);
+        tmp->n = 0;
+        if (fc__html_unescape(text->v, text->n, tmp) != 0) return -1;
+        fc__u32_swap(text, tmp);
     }
+    return 0;
+}
+
+int fc__clip_clean(fc__u32buf *text)
+{
+    fc__u32buf tmp = {0};
+    int rc = -1;
+    /* Inert text (ftfy_inert.h) is its own ftfy.fix_text and holds no '&'
+     * for html.unescape: most captions skip both. */
+    if (!fc__ftfy_inert_text(text->v, text->n) && fix_and_unescape(text, &tmp) != 0)
+        goto done;
     strip(text);
     collapse_spaces(text);
     strip(text);

@@ -298,20 +298,8 @@ static int fix_segment(work *w, int unescape, fc__u32buf *orig)
     }
 }
 
-/* Plain ASCII with no '&', '\r', escape or control character: every fixer
- * leaves it as it is. */
-static int untouched(const fc__u32buf *t)
-{
-    for (size_t i = 0; i < t->n; i++) {
-        uint32_t c = t->v[i];
-        if (c >= 0x7F || c == '&' || (c < 0x20 && c != '\n' && c != '\t')) return 0;
-    }
-    return 1;
-}
-
 int fc__ftfy_fix_text(fc__u32buf *text)
 {
-    if (untouched(text)) return 0;
     work w = {{0}, {0}};
     fc__u32buf orig = {0}, out = {0};
     int unescape = 1, rc = 0;

@@ -6,7 +6,8 @@
 #include "text/u32buf.h"
 
 /* Replaces the contents of `text` with ftfy.fix_text(text); 0, or -1 when
- * out of memory. */
+ * out of memory. It runs every fixer: callers skip it for inert text
+ * (ftfy_inert.h), which it would return unchanged. */
 int fc__ftfy_fix_text(fc__u32buf *text);
 
 #endif

@@ -6,14 +6,27 @@
 
 enum { CLASS_OTHER, CLASS_LETTER, CLASS_NUMBER, CLASS_SPACE };
 
+/* The class of an ASCII character, as a constant expression so that the
+ * table below is built from it: [a-zA-Z] letters, [0-9] numbers, regex's
+ * ASCII \s (space, \t \n \v \f \r). */
+#define ASCII_CLASS(c)                                                           \
+    ((((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z') ? CLASS_LETTER                 \
+     : ((c) >= '0' && (c) <= '9')                 ? CLASS_NUMBER                 \
+     : ((c) == ' ' || ((c) >= 0x09 && (c) <= 0x0D)) ? CLASS_SPACE : CLASS_OTHER)
+#define ROW8(c)                                                                  \
+    ASCII_CLASS(c), ASCII_CLASS(c + 1), ASCII_CLASS(c + 2), ASCII_CLASS(c + 3), \
+    ASCII_CLASS(c + 4), ASCII_CLASS(c + 5), ASCII_CLASS(c + 6), ASCII_CLASS(c + 7)
+
+/* One load per ASCII character instead of a chain of comparisons. */
+static const uint8_t ascii_class[128] = {
+    ROW8(0x00), ROW8(0x08), ROW8(0x10), ROW8(0x18), ROW8(0x20), ROW8(0x28),
+    ROW8(0x30), ROW8(0x38), ROW8(0x40), ROW8(0x48), ROW8(0x50), ROW8(0x58),
+    ROW8(0x60), ROW8(0x68), ROW8(0x70), ROW8(0x78),
+};
+
 static int char_class(uint32_t c)
 {
-    if (c < 0x80) {
-        if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return CLASS_LETTER;
-        if (c >= '0' && c <= '9') return CLASS_NUMBER;
-        if (c == ' ' || (c >= 0x09 && c <= 0x0D)) return CLASS_SPACE;
-        return CLASS_OTHER;
-    }
+    if (c < 0x80) return ascii_class[c];
     if (fc__is_regex_space(c)) return CLASS_SPACE;
     switch (utf8proc_category((utf8proc_int32_t)c)) {
     case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:

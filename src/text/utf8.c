@@ -1,5 +1,7 @@
 #include "text/utf8.h"
 
+#include <string.h>
+
 #include "common/error.h"
 
 /* Decodes one sequence at s[0..n); returns its length, or 0 if invalid
@@ -32,20 +34,28 @@ static size_t decode_one(const uint8_t *s, size_t n, uint32_t *cp, const char **
 fc_status fc__utf8_decode(const char *text, fc__u32buf *out, fc_error *err)
 {
     const uint8_t *s = (const uint8_t *)text;
-    size_t n = 0;
-    while (s[n] != 0) n++;
+    size_t n = strlen(text);
+    if (n == 0) return FC_OK;
+    /* never more code points than bytes: one allocation, and no room check
+     * per character */
+    if (fc__u32_reserve(out, out->n + n) != 0)
+        return fc__fail(err, FC_ERR_OUT_OF_MEMORY, "out of memory decoding text");
+    uint32_t *o = out->v + out->n;
     for (size_t i = 0; i < n;) {
-        uint32_t cp;
+        if (s[i] < 0x80) { /* most text: no call, no checks */
+            *o++ = s[i++];
+            continue;
+        }
         const char *why = "";
-        size_t len = decode_one(s + i, n - i, &cp, &why);
+        size_t len = decode_one(s + i, n - i, o, &why);
         if (len == 0)
             return fc__fail(err, FC_ERR_INVALID_UTF8,
                             "text is not valid UTF-8: %s at byte %zu (0x%02X)",
                             why, i, s[i]);
-        if (fc__u32_push(out, cp) != 0)
-            return fc__fail(err, FC_ERR_OUT_OF_MEMORY, "out of memory decoding text");
+        o++;
         i += len;
     }
+    out->n = (size_t)(o - out->v);
     return FC_OK;
 }
 

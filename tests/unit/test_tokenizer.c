@@ -1,6 +1,8 @@
 /* The tokenizer's API contract: argument checks, invalid UTF-8, context
  * lengths, truncation, a bad merges file, and one tokenizer used from 8
- * threads at once giving the serial results. Conformance with OpenAI's
+ * threads at once giving the serial results; and the shortcuts' internals:
+ * the word cache agrees with the merge loop, and text the ftfy step skips
+ * as inert is text ftfy's fixers leave alone. Conformance with OpenAI's
  * tokenizer is tests/python/test_tokenizer.py. */
 #include <pthread.h>
 #include <stdlib.h>
@@ -8,6 +10,11 @@
 
 #include "check.h"
 #include "fastclip.h"
+#include "text/bpe.h"
+#include "text/bpe_data.h"
+#include "text/ftfy.h"
+#include "text/ftfy_inert.h"
+#include "text/wordcache.h"
 
 #define CTX 77
 #define SOT 49406
@@ -150,6 +157,112 @@ static void test_threads(void)
     }
 }
 
+/* Every inert code point, in runs of 64, alone after a mojibake lead
+ * (Ã, â: bytes 0xC3, 0xE2) and between letters, goes through all of
+ * ftfy's fixers unchanged. */
+static int fixers_keep(const uint32_t *cps, size_t n)
+{
+    fc__u32buf t = {0};
+    int same = fc__u32_append(&t, cps, n) == 0 && fc__ftfy_fix_text(&t) == 0 && t.n == n &&
+               memcmp(t.v, cps, n * sizeof *cps) == 0;
+    fc__u32_free(&t);
+    return same;
+}
+
+static void test_ftfy_inert(void)
+{
+    uint32_t run[64];
+    size_t n = 0, inert = 0, kept_alone = 0, kept_runs = 1;
+    for (uint32_t c = 0; c <= 0x10FFFF; c++) {
+        if ((c >= 0xD800 && c <= 0xDFFF) || !fc__ftfy_inert(c)) continue;
+        inert++;
+        run[n++] = c;
+        if (n == 64) {
+            kept_runs &= fixers_keep(run, n);
+            n = 0;
+        }
+        uint32_t lead_c[] = {0xC3, c}, lead2_c[] = {0xE2, c, c}, word[] = {'e', c, 'x', c};
+        kept_alone += fixers_keep(lead_c, 2) && fixers_keep(lead2_c, 3) && fixers_keep(word, 4);
+    }
+    kept_runs &= fixers_keep(run, n);
+    CHECK(inert > 20000); /* ASCII, Latin, CJK, kana, emoji */
+    CHECK(kept_runs);
+    CHECK(kept_alone == inert);
+    /* characters some fixer changes are not inert */
+    static const uint32_t touched[] = {'&', '\r', 0x7F, 0x85, 0xA9, 0xBF, 0x153, 0x2BC, 0x301,
+                                       0x2019, 0x3000, 0xFB01, 0xFF21, 0xFEFF};
+    for (size_t i = 0; i < sizeof touched / sizeof touched[0]; i++)
+        CHECK(!fc__ftfy_inert(touched[i]));
+    const uint32_t caption[] = {'C', 'a', 'f', 0xE9, ' ', 0x6771, 0x4EAC, ' ', 0x1F642, '\n'};
+    CHECK(fc__ftfy_inert_text(caption, 10));
+    const uint32_t mojibake[] = {'c', 'a', 'f', 0xC3, 0xA9};
+    CHECK(!fc__ftfy_inert_text(mojibake, 5));
+}
+
+/* The cache's answer for a word is the merge loop's. */
+static void test_word_cache(void)
+{
+    fc__bpe *bpe = NULL;
+    fc__wordcache *cache = NULL;
+    fc_error err;
+    CHECK(fc__bpe_load_gz(fc__bpe_gz, (size_t)(fc__bpe_gz_end - fc__bpe_gz), &bpe, &err) == FC_OK);
+    CHECK(bpe != NULL && fc__wordcache_build(bpe, &cache, &err) == FC_OK && cache != NULL);
+    if (cache == NULL) {
+        fc__bpe_free(bpe);
+        return;
+    }
+    CHECK(fc__wordcache_size(cache) > 30000);
+    const int32_t *got;
+    int32_t ids[256], ranks[256];
+    /* every byte alone is a word of the vocabulary */
+    for (unsigned b = 0; b < 256; b++) {
+        uint8_t byte = (uint8_t)b;
+        CHECK(fc__wordcache_find(cache, &byte, 1, &got) == 1 &&
+              fc__bpe_word(bpe, &byte, 1, ids, ranks) == 1 && got[0] == ids[0]);
+    }
+    static const char *const words[] = {"photo", "a", "caf\xC3\xA9", ".", "'s", "diagram",
+                                        "\xF0\x9F\x99\x82", "r\xC3\xA9sum\xC3\xA9",
+                                        "\xE6\x9D\xB1\xE4\xBA\xAC", "zzqxj", "photos"};
+    size_t hits = 0;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        const uint8_t *w = (const uint8_t *)words[i];
+        size_t m = strlen(words[i]);
+        size_t k = fc__wordcache_find(cache, w, m, &got), want = fc__bpe_word(bpe, w, m, ids, ranks);
+        if (k == 0) continue; /* not cached: the merge loop handles it */
+        hits++;
+        CHECK(k == want && memcmp(got, ids, k * sizeof *ids) == 0);
+    }
+    CHECK(hits >= 7);
+    const uint8_t photo[] = "photo";
+    CHECK(fc__wordcache_find(cache, photo, 5, &got) == 1 && got[0] == 1125);
+    /* a prefix is another key: "phot" is not "photo" */
+    CHECK(fc__wordcache_find(cache, photo, 4, &got) == 0 || got[0] != 1125);
+    fc__wordcache_free(cache);
+    fc__bpe_free(bpe);
+}
+
+/* Pieces longer than the stack arrays' 32 code points take the heap path;
+ * their ids are the merge loop's, whether cached or not. */
+static void test_long_pieces(void)
+{
+    fc__bpe *bpe = NULL;
+    fc_error err;
+    CHECK(fc__bpe_load_gz(fc__bpe_gz, (size_t)(fc__bpe_gz_end - fc__bpe_gz), &bpe, &err) == FC_OK);
+    if (bpe == NULL) return;
+    static const char *const unit[] = {"ab", "\xC3\xA9", "\xE6\x9D\xB1", "\xF0\x9F\x99\x82"};
+    for (size_t u = 0; u < 4; u++)
+        for (size_t reps = 15; reps <= 70; reps += 11) {
+            char text[512] = "";
+            for (size_t r = 0; r < reps; r++) strcat(text, unit[u]);
+            size_t m = strlen(text);
+            int32_t want[512], ranks[512], ids[200];
+            size_t k = fc__bpe_word(bpe, (const uint8_t *)text, m, want, ranks), n;
+            CHECK(fc_tokenize(tok, text, 200, FC_TRUNCATE, ids, 200, &n, &err) == FC_OK);
+            CHECK(n == k + 2 && memcmp(ids + 1, want, k * sizeof *want) == 0);
+        }
+    fc__bpe_free(bpe);
+}
+
 int main(void)
 {
     fc_error err;
@@ -160,6 +273,9 @@ int main(void)
     test_invalid_utf8();
     test_truncation();
     test_threads();
+    test_ftfy_inert();
+    test_word_cache();
+    test_long_pieces();
     fc_tokenizer_free(tok);
     return check_summary("test_tokenizer");
 }
