@@ -7,6 +7,7 @@
 #   make check-sanitize   the same suite under AddressSanitizer + UBSan
 #   make check-kernels    the fallback SIMD kernels (built without LibTorch)
 #   make check-debian-libtorch   the model tests against Debian's LibTorch 1.13
+#   make check-go     the Go binding's tests (go/fastclip), also run by make check
 #   make bench        benchmarks, side by side with Pillow + torchvision and OpenCV
 #   make examples     the C and C++ examples into build/examples/; make check-examples runs them
 #   make install / uninstall   honour PREFIX and DESTDIR
@@ -235,6 +236,7 @@ check: test-tools
 	$(RUN_UNIT_TESTS)
 	FASTCLIP_BUILD=$(BUILD) $(PYTHON) -m pytest -q tests/python
 	FASTCLIP_BUILD=$(BUILD) $(DEBIAN_PYTHON) -m pytest -q -p no:cacheprovider tests/python/test_conformance.py
+	$(MAKE) --no-print-directory check-go
 
 # The same suite with AddressSanitizer and UndefinedBehaviorSanitizer, in a
 # build folder of its own. Python loads nothing from it: the tests drive the
@@ -283,6 +285,30 @@ check-debian-libtorch: $(BPE_CHECKED)
 	    BPE_GZ=$(abspath $(BPE_CHECKED)) test-tools
 	FASTCLIP_BUILD=build-deb FASTCLIP_MODEL_PYTHON=$(DEBIAN_MODEL_PYTHON) $(PYTHON) -m pytest -q \
 	    tests/python/test_model_exact.py tests/python/test_model_api.py
+
+# ---- the Go binding (go/fastclip): go test against this build ----------------------
+# cgo finds the library with pkg-config, which prefers fastclip-uninstalled.pc
+# (this build tree, with an rpath) when its folder is on PKG_CONFIG_PATH.
+# Offline and nothing under $HOME: Go's caches stay in $(BUILD)/go.
+GO ?= go
+GO_PC := $(BUILD)/pkgconfig-uninstalled/fastclip-uninstalled.pc
+GO_ENV = PKG_CONFIG_PATH=$(abspath $(dir $(GO_PC))) CGO_ENABLED=1 GOFLAGS="-mod=mod -modcacherw" GOPROXY=off \
+         GOENV=off GOCACHE=$(abspath $(BUILD))/go/cache GOPATH=$(abspath $(BUILD))/go/path \
+         GODEBUG=cgocheck=2 FASTCLIP_TEST_MODELS=$(abspath $(BUILD))/test-models \
+         FASTCLIP_CLI=$(abspath $(BUILD))/bin/fastclip
+.PHONY: check-go
+$(GO_PC): include/fastclip.h Makefile
+	@mkdir -p $(dir $@)
+	printf '%s\n' 'libdir=$(abspath $(LIBOUT))' 'includedir=$(CURDIR)/include' '' \
+	    'Name: fastclip' 'Description: libfastclip, uninstalled build in $(CURDIR)' \
+	    'Version: $(VERSION)' 'Libs: -L$${libdir} -Wl,-rpath,$${libdir} -lfastclip' \
+	    'Cflags: -I$${includedir}' > $@
+
+check-go: all $(GO_PC)
+	@test -f $(BUILD)/test-models/manifest.json || \
+	    $(PYTHON) tests/models/clipmodels.py make $(BUILD)/test-models
+	@cd go && out=$$(gofmt -l .) && test -z "$$out" || { echo "gofmt -l: $$out" >&2; exit 1; }
+	cd go && $(GO_ENV) $(GO) vet ./... && $(GO_ENV) $(GO) test -count=1 ./...
 
 # ---- the main job: CLIP similarity of images and captions ----------------------
 # make demo MODEL=ViT-B-32.pt runs OpenAI's archive; without MODEL it builds a

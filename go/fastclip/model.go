@@ -1,0 +1,517 @@
+package fastclip
+
+/*
+#include <stdlib.h>
+#include <fastclip.h>
+
+// fc_image values are built here, on the C side: a Go-allocated fc_image
+// holding a pointer to Go memory may not be passed to C.
+static fc_status fcgo_encode_file(fc_model *m, const char *path, const fc_encode_params *p,
+                                  float *out, size_t n, fc_error *err)
+{
+    fc_image img = fc_image_file(path);
+    return fc_encode_image(m, &img, p, out, n, err);
+}
+
+static fc_status fcgo_encode_memory(fc_model *m, const void *data, size_t size,
+                                    const fc_encode_params *p, float *out, size_t n, fc_error *err)
+{
+    fc_image img = fc_image_memory(data, size);
+    return fc_encode_image(m, &img, p, out, n, err);
+}
+
+static fc_status fcgo_encode_pixels(fc_model *m, const uint8_t *pixels, int width, int height,
+                                    size_t stride, fc_pixel_format format,
+                                    const fc_encode_params *p, float *out, size_t n, fc_error *err)
+{
+    fc_image img = fc_image_pixels(pixels, width, height, stride, format);
+    return fc_encode_image(m, &img, p, out, n, err);
+}
+
+// Both only store C pointers into C memory.
+static void fcgo_set_file(fc_image *images, size_t i, const char *path)
+{
+    images[i] = fc_image_file(path);
+}
+
+static void fcgo_set_memory(fc_image *images, size_t i, const void *data, size_t size)
+{
+    images[i] = fc_image_memory(data, size);
+}
+*/
+import "C"
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"unsafe"
+)
+
+// ---- options ----------------------------------------------------------------
+
+// Option changes how Load loads a model (fc_model_params).
+type Option func(*loadConfig)
+
+type loadConfig struct {
+	device        string
+	warmup        int
+	warmupSet     bool // else the library's default (2)
+	threads       int
+	imageSize     int
+	contextLength int
+	bpePath       string
+}
+
+// WithDevice picks where the model runs: "cpu", "cuda" or "cuda:N". The
+// default is the mode's own device ("cpu" for "load:cpu", "cuda:0" for
+// "load:cuda"); a CUDA device with "load:cpu" runs the float32 model on that GPU.
+func WithDevice(device string) Option { return func(c *loadConfig) { c.device = device } }
+
+// WithWarmup sets the warm-up runs of each tower made by Load (default 2;
+// 0 turns warm-up off). Warm-up changes no result, only the first call's speed.
+func WithWarmup(n int) Option { return func(c *loadConfig) { c.warmup, c.warmupSet = n, true } }
+
+// WithThreads sets LibTorch's intra-op thread count. This is process-wide:
+// it changes every LibTorch user in the process. The default leaves it alone.
+func WithThreads(n int) Option { return func(c *loadConfig) { c.threads = n } }
+
+// WithImageSize gives the image side n for an export that does not carry
+// its input_resolution (docs/models.md).
+func WithImageSize(n int) Option { return func(c *loadConfig) { c.imageSize = n } }
+
+// WithContextLength gives the tokens per text for a model that does not say.
+func WithContextLength(n int) Option { return func(c *loadConfig) { c.contextLength = n } }
+
+// WithBPE uses the bpe_simple_vocab_16e6.txt.gz at path instead of the copy
+// of CLIP's BPE merges built into the library.
+func WithBPE(path string) Option { return func(c *loadConfig) { c.bpePath = path } }
+
+// EncodeOption changes how images and texts are encoded (fc_encode_params)
+// or, for the Preprocess functions, preprocessed.
+type EncodeOption func(*encodeConfig)
+
+type encodeConfig struct {
+	normalize  bool
+	order      C.fc_order
+	truncation C.fc_truncation
+	maxPixels  uint64
+	maxBytes   uint64
+	perItem    bool
+}
+
+// Normalize divides each embedding by its L2 norm (in float32, as
+// x / x.norm(dim=-1, keepdim=True) does), so that dot products are cosines.
+func Normalize() EncodeOption { return func(c *encodeConfig) { c.normalize = true } }
+
+// RGBFirst converts images to RGB before resizing instead of CLIP's order
+// (resize in the image's own mode, then convert).
+func RGBFirst() EncodeOption { return func(c *encodeConfig) { c.order = C.FC_ORDER_RGB_FIRST } }
+
+// NoTruncate makes texts longer than the context fail with ErrTextTooLong
+// instead of being cut (clip.tokenize's truncate=False).
+func NoTruncate() EncodeOption { return func(c *encodeConfig) { c.truncation = C.FC_NO_TRUNCATE } }
+
+// MaxPixels sets the largest image accepted, in pixels (width * height);
+// larger ones give ErrTooLarge. Default 178956970, Pillow's bomb threshold.
+func MaxPixels(n uint64) EncodeOption { return func(c *encodeConfig) { c.maxPixels = n } }
+
+// MaxBytes sets the largest encoded input accepted (file or buffer), in
+// bytes; larger ones give ErrTooLarge. Default 1 GiB.
+func MaxBytes(n uint64) EncodeOption { return func(c *encodeConfig) { c.maxBytes = n } }
+
+// PerItemErrors makes a batch call encode every good item even when some
+// fail: the rows of failed items are nil, and the error is an *Error with
+// StatusPartial whose Items gives each item's status. Without it the first
+// bad item fails the whole call (its index is in the message).
+func PerItemErrors() EncodeOption { return func(c *encodeConfig) { c.perItem = true } }
+
+func newEncodeConfig(opts []EncodeOption) encodeConfig {
+	cfg := encodeConfig{order: C.FC_ORDER_PIL, truncation: C.FC_TRUNCATE}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	return cfg
+}
+
+func (cfg *encodeConfig) params() C.fc_encode_params {
+	var p C.fc_encode_params
+	C.fc_encode_params_init(&p, C.sizeof_fc_encode_params)
+	if cfg.normalize {
+		p.normalize = 1
+	}
+	p.order = cfg.order
+	p.truncation = cfg.truncation
+	if cfg.maxPixels != 0 {
+		p.max_pixels = C.uint64_t(cfg.maxPixels)
+	}
+	if cfg.maxBytes != 0 {
+		p.max_bytes = C.uint64_t(cfg.maxBytes)
+	}
+	return p
+}
+
+// ---- the model ----------------------------------------------------------------
+
+// Model is a loaded CLIP model. Its methods may be called from any number of
+// goroutines at once; results equal serial calls. Close frees it.
+type Model struct {
+	mu            sync.RWMutex // read-held by every call, write-held by Close
+	c             *C.fc_model  // nil once closed
+	dim           int
+	imageSize     int
+	contextLength int
+}
+
+// Load loads the TorchScript CLIP archive at path (OpenAI's released
+// archives as they are, or your own export; docs/models.md).
+//
+// mode is "load:cpu" (float32, as clip.load does on the CPU; "" means this)
+// or "load:cuda" / "load:cuda:N" (on the GPU, in the archive's own
+// precision). Errors: ErrIO (cannot read the file), ErrModel (not a usable
+// CLIP archive), ErrDevice (no such GPU, or a LibTorch without CUDA),
+// ErrInvalidArgument (a bad mode or option), ErrUnsupported (the LibTorch
+// backend, libfastclip_torch.so, cannot be loaded).
+func Load(path, mode string, opts ...Option) (*Model, error) {
+	var cfg loadConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	var p C.fc_model_params
+	C.fc_model_params_init(&p, C.sizeof_fc_model_params)
+	if cfg.warmupSet {
+		if cfg.warmup < 0 || cfg.warmup > 1<<30 {
+			return nil, invalid(fmt.Sprintf("warm-up %d is out of range", cfg.warmup))
+		}
+		p.warmup = C.int(cfg.warmup)
+	}
+	for _, v := range []struct {
+		name  string
+		value int
+		dst   *C.int
+	}{{"threads", cfg.threads, &p.n_threads}, {"image size", cfg.imageSize, &p.image_size},
+		{"context length", cfg.contextLength, &p.context_length}} {
+		if v.value < 0 || v.value > 1<<30 {
+			return nil, invalid(fmt.Sprintf("%s %d is out of range", v.name, v.value))
+		}
+		*v.dst = C.int(v.value)
+	}
+	// C strings for this call only; the library copies what it keeps.
+	var strs []*C.char
+	defer func() {
+		for _, s := range strs {
+			C.free(unsafe.Pointer(s))
+		}
+	}()
+	str := func(s, what string) (*C.char, *Error) {
+		cs, e := cString(s, what)
+		if e == nil {
+			strs = append(strs, cs)
+		}
+		return cs, e
+	}
+	cpath, e := str(path, "path")
+	if e != nil {
+		return nil, e
+	}
+	var cmode *C.char // NULL: "load:cpu"
+	if mode != "" {
+		if cmode, e = str(mode, "mode"); e != nil {
+			return nil, e
+		}
+	}
+	if cfg.device != "" {
+		if p.device, e = str(cfg.device, "device"); e != nil {
+			return nil, e
+		}
+	}
+	if cfg.bpePath != "" {
+		if p.bpe_path, e = str(cfg.bpePath, "BPE path"); e != nil {
+			return nil, e
+		}
+	}
+	var cm *C.fc_model
+	var cerr C.fc_error
+	if st := C.fc_load(cpath, cmode, &p, &cm, &cerr); st != C.FC_OK {
+		return nil, fromC(st, &cerr)
+	}
+	m := &Model{
+		c:             cm,
+		dim:           int(C.fc_model_dim(cm)),
+		imageSize:     int(C.fc_model_image_size(cm)),
+		contextLength: int(C.fc_model_context_length(cm)),
+	}
+	if m.dim <= 0 {
+		C.fc_free(cm)
+		return nil, &Error{Status: StatusInternal, Message: "the model reports no embedding width"}
+	}
+	// A model that is dropped without Close is freed by the collector.
+	runtime.SetFinalizer(m, (*Model).Close)
+	return m, nil
+}
+
+// Close frees the model. It waits for calls in flight on this model to
+// return; calls after it return ErrClosed. Closing again does nothing.
+func (m *Model) Close() error {
+	if m == nil {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.c != nil {
+		C.fc_free(m.c)
+		m.c = nil
+		runtime.SetFinalizer(m, nil)
+	}
+	return nil
+}
+
+// Dim is the embedding width: floats per embedding (512 for ViT-B/32).
+func (m *Model) Dim() int { return m.dim }
+
+// ImageSize is the side n images are preprocessed to (224 for ViT-B/32).
+func (m *Model) ImageSize() int { return m.imageSize }
+
+// ContextLength is the number of tokens per text (77 for OpenAI's models).
+func (m *Model) ContextLength() int { return m.contextLength }
+
+// acquire read-locks the model for one call; the caller must RUnlock after
+// the C call returns (the deferred RUnlock also keeps m alive until then).
+func (m *Model) acquire() (*C.fc_model, error) {
+	if m == nil {
+		return nil, ErrClosed
+	}
+	m.mu.RLock()
+	if m.c == nil {
+		m.mu.RUnlock()
+		return nil, ErrClosed
+	}
+	return m.c, nil
+}
+
+type oneCall func(c *C.fc_model, p *C.fc_encode_params, out *C.float, n C.size_t, cerr *C.fc_error) C.fc_status
+
+func (m *Model) encodeOne(opts []EncodeOption, call oneCall) ([]float32, error) {
+	cfg := newEncodeConfig(opts)
+	p := cfg.params()
+	c, err := m.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer m.mu.RUnlock()
+	out := make([]float32, m.dim)
+	var cerr C.fc_error
+	if st := call(c, &p, (*C.float)(&out[0]), C.size_t(len(out)), &cerr); st != C.FC_OK {
+		return nil, fromC(st, &cerr)
+	}
+	return out, nil
+}
+
+type batchCall func(c *C.fc_model, p *C.fc_encode_params, out *C.float, n C.size_t,
+	statuses *C.fc_status, cerr *C.fc_error) C.fc_status
+
+func (m *Model) encodeBatch(n int, opts []EncodeOption, call batchCall) ([][]float32, error) {
+	cfg := newEncodeConfig(opts)
+	p := cfg.params()
+	c, err := m.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer m.mu.RUnlock()
+	d := m.dim
+	flat := make([]float32, n*d)
+	var statuses []C.fc_status
+	var sp *C.fc_status
+	if cfg.perItem {
+		statuses = make([]C.fc_status, n)
+		sp = &statuses[0]
+	}
+	var cerr C.fc_error
+	st := call(c, &p, (*C.float)(&flat[0]), C.size_t(len(flat)), sp, &cerr)
+	if st != C.FC_OK && !(st == C.FC_ERR_PARTIAL && cfg.perItem) {
+		return nil, fromC(st, &cerr)
+	}
+	rows := make([][]float32, n)
+	for i := range rows {
+		if statuses == nil || statuses[i] == C.FC_OK {
+			rows[i] = flat[i*d : (i+1)*d : (i+1)*d]
+		}
+	}
+	if st != C.FC_OK {
+		e := fromC(st, &cerr)
+		e.Items = make([]Status, n)
+		for i, s := range statuses {
+			e.Items[i] = Status(s)
+		}
+		return rows, e
+	}
+	return rows, nil
+}
+
+// EncodeImage returns the embedding of the image file at path: Dim()
+// float32 values. The image is preprocessed exactly as Preprocess does at
+// the model's ImageSize, then run through the image tower. Errors: those
+// of Preprocess, ErrModel, ErrClosed.
+func (m *Model) EncodeImage(path string, opts ...EncodeOption) ([]float32, error) {
+	cpath, e := cString(path, "path")
+	if e != nil {
+		return nil, e
+	}
+	defer C.free(unsafe.Pointer(cpath))
+	return m.encodeOne(opts, func(c *C.fc_model, p *C.fc_encode_params, out *C.float, n C.size_t, cerr *C.fc_error) C.fc_status {
+		return C.fcgo_encode_file(c, cpath, p, out, n, cerr)
+	})
+}
+
+// EncodeImageBytes is EncodeImage for an encoded image (JPEG, PNG, GIF, BMP,
+// TGA, PNM) held in memory. data is only read, and only during the call.
+func (m *Model) EncodeImageBytes(data []byte, opts ...EncodeOption) ([]float32, error) {
+	return m.encodeOne(opts, func(c *C.fc_model, p *C.fc_encode_params, out *C.float, n C.size_t, cerr *C.fc_error) C.fc_status {
+		return C.fcgo_encode_memory(c, bytesPtr(data), C.size_t(len(data)), p, out, n, cerr)
+	})
+}
+
+// EncodeImagePixels is EncodeImage for pixels you hold: height rows of width
+// pixels in format, each row starting stride bytes after the previous one
+// (stride >= width * format.BytesPerPixel()). pix must hold them all, else
+// ErrInvalidArgument. An RGBA image from Go's image package is
+// EncodeImagePixels(img.Pix, w, h, img.Stride, fastclip.RGBA8) (non-premultiplied
+// *image.NRGBA; image.RGBA is premultiplied).
+func (m *Model) EncodeImagePixels(pix []byte, width, height, stride int, format PixelFormat,
+	opts ...EncodeOption) ([]float32, error) {
+	if e := checkPixels(pix, width, height, stride, format); e != nil {
+		return nil, e
+	}
+	return m.encodeOne(opts, func(c *C.fc_model, p *C.fc_encode_params, out *C.float, n C.size_t, cerr *C.fc_error) C.fc_status {
+		return C.fcgo_encode_pixels(c, (*C.uint8_t)(unsafe.Pointer(&pix[0])), C.int(width), C.int(height),
+			C.size_t(stride), C.fc_pixel_format(format), p, out, n, cerr)
+	})
+}
+
+// EncodeText returns the embedding of a UTF-8 text: tokenized as Tokenize
+// does at the model's ContextLength (cut to fit unless NoTruncate), then run
+// through the text tower. Errors: ErrInvalidUTF8, ErrTextTooLong,
+// ErrInvalidArgument (a NUL byte in text), ErrModel, ErrClosed.
+func (m *Model) EncodeText(text string, opts ...EncodeOption) ([]float32, error) {
+	ctext, e := cString(text, "text")
+	if e != nil {
+		return nil, e
+	}
+	defer C.free(unsafe.Pointer(ctext))
+	return m.encodeOne(opts, func(c *C.fc_model, p *C.fc_encode_params, out *C.float, n C.size_t, cerr *C.fc_error) C.fc_status {
+		return C.fc_encode_text(c, ctext, p, out, n, cerr)
+	})
+}
+
+// cArray allocates n zeroed elements of size bytes in C memory.
+func cArray(n int, size uintptr) (unsafe.Pointer, error) {
+	ptr := C.calloc(C.size_t(n), C.size_t(size))
+	if ptr == nil {
+		return nil, &Error{Status: StatusOutOfMemory, Message: "cannot allocate the batch"}
+	}
+	return ptr, nil
+}
+
+// EncodeImages encodes image files as one batch: one embedding per path, in
+// order. See PerItemErrors for batches with bad items.
+func (m *Model) EncodeImages(paths []string, opts ...EncodeOption) ([][]float32, error) {
+	n := len(paths)
+	if n == 0 {
+		return [][]float32{}, nil
+	}
+	ptr, err := cArray(n, C.sizeof_fc_image)
+	if err != nil {
+		return nil, err
+	}
+	defer C.free(ptr)
+	images := (*C.fc_image)(ptr)
+	cpaths := make([]*C.char, 0, n)
+	defer func() {
+		for _, s := range cpaths {
+			C.free(unsafe.Pointer(s))
+		}
+	}()
+	for i, path := range paths {
+		cs, e := cString(path, fmt.Sprintf("path %d", i))
+		if e != nil {
+			return nil, e
+		}
+		cpaths = append(cpaths, cs)
+		C.fcgo_set_file(images, C.size_t(i), cs)
+	}
+	return m.encodeBatch(n, opts, func(c *C.fc_model, p *C.fc_encode_params, out *C.float, outN C.size_t,
+		st *C.fc_status, cerr *C.fc_error) C.fc_status {
+		return C.fc_encode_images(c, images, C.size_t(n), p, out, outN, st, cerr)
+	})
+}
+
+// EncodeImagesBytes encodes encoded images held in memory as one batch. The
+// bytes are copied into C memory for the call (cgo forbids C memory holding
+// pointers to Go memory).
+func (m *Model) EncodeImagesBytes(data [][]byte, opts ...EncodeOption) ([][]float32, error) {
+	n := len(data)
+	if n == 0 {
+		return [][]float32{}, nil
+	}
+	ptr, err := cArray(n, C.sizeof_fc_image)
+	if err != nil {
+		return nil, err
+	}
+	defer C.free(ptr)
+	images := (*C.fc_image)(ptr)
+	copies := make([]unsafe.Pointer, 0, n)
+	defer func() {
+		for _, b := range copies {
+			C.free(b)
+		}
+	}()
+	for i, b := range data {
+		var cb unsafe.Pointer
+		if len(b) > 0 {
+			cb = C.CBytes(b)
+			copies = append(copies, cb)
+		}
+		C.fcgo_set_memory(images, C.size_t(i), cb, C.size_t(len(b)))
+	}
+	return m.encodeBatch(n, opts, func(c *C.fc_model, p *C.fc_encode_params, out *C.float, outN C.size_t,
+		st *C.fc_status, cerr *C.fc_error) C.fc_status {
+		return C.fc_encode_images(c, images, C.size_t(n), p, out, outN, st, cerr)
+	})
+}
+
+// EncodeTexts encodes texts as one batch: one embedding per text, in order.
+// See PerItemErrors for batches with bad items.
+func (m *Model) EncodeTexts(texts []string, opts ...EncodeOption) ([][]float32, error) {
+	n := len(texts)
+	if n == 0 {
+		return [][]float32{}, nil
+	}
+	ptr, err := cArray(n, unsafe.Sizeof((*C.char)(nil)))
+	if err != nil {
+		return nil, err
+	}
+	defer C.free(ptr)
+	ctexts := unsafe.Slice((**C.char)(ptr), n)
+	defer func() {
+		for _, s := range ctexts {
+			if s != nil {
+				C.free(unsafe.Pointer(s))
+			}
+		}
+	}()
+	for i, text := range texts {
+		cs, e := cString(text, fmt.Sprintf("text %d", i))
+		if e != nil {
+			return nil, e
+		}
+		ctexts[i] = cs
+	}
+	return m.encodeBatch(n, opts, func(c *C.fc_model, p *C.fc_encode_params, out *C.float, outN C.size_t,
+		st *C.fc_status, cerr *C.fc_error) C.fc_status {
+		return C.fc_encode_texts(c, (**C.char)(ptr), C.size_t(n), p, out, outN, st, cerr)
+	})
+}

@@ -1,0 +1,3 @@
+module libfastclip.dev/go
+
+go 1.19
