@@ -109,6 +109,8 @@ fc_status fc_encode_image(fc_model *model, const fc_image *image,
                           fc_error *err)
 {
     fc__clear(err);
+    /* A model implies a loaded backend: refuse NULL without loading it. */
+    if (model == NULL) return fc__fail(err, FC_ERR_INVALID_ARGUMENT, "model is NULL");
     const fc__backend *b = get_backend(err);
     return b ? b->encode_images(model, image, 1, params, out, out_floats, NULL, 0, err)
              : FC_ERR_UNSUPPORTED;
@@ -119,6 +121,8 @@ fc_status fc_encode_images(fc_model *model, const fc_image *images, size_t n,
                            fc_status *statuses, fc_error *err)
 {
     fc__clear(err);
+    /* A model implies a loaded backend: refuse NULL without loading it. */
+    if (model == NULL) return fc__fail(err, FC_ERR_INVALID_ARGUMENT, "model is NULL");
     const fc__backend *b = get_backend(err);
     return b ? b->encode_images(model, images, n, params, out, out_floats, statuses, 1, err)
              : FC_ERR_UNSUPPORTED;
@@ -129,6 +133,8 @@ fc_status fc_encode_text(fc_model *model, const char *text, const fc_encode_para
 {
     fc__clear(err);
     if (text == NULL) return fc__fail(err, FC_ERR_INVALID_ARGUMENT, "text is NULL");
+    /* A model implies a loaded backend: refuse NULL without loading it. */
+    if (model == NULL) return fc__fail(err, FC_ERR_INVALID_ARGUMENT, "model is NULL");
     const fc__backend *b = get_backend(err);
     return b ? b->encode_texts(model, &text, 1, params, out, out_floats, NULL, 0, err)
              : FC_ERR_UNSUPPORTED;
@@ -139,6 +145,8 @@ fc_status fc_encode_texts(fc_model *model, const char *const *texts, size_t n,
                           fc_status *statuses, fc_error *err)
 {
     fc__clear(err);
+    /* A model implies a loaded backend: refuse NULL without loading it. */
+    if (model == NULL) return fc__fail(err, FC_ERR_INVALID_ARGUMENT, "model is NULL");
     const fc__backend *b = get_backend(err);
     return b ? b->encode_texts(model, texts, n, params, out, out_floats, statuses, 1, err)
              : FC_ERR_UNSUPPORTED;
