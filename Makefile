@@ -8,6 +8,7 @@
 #   make check-kernels    the fallback SIMD kernels (built without LibTorch)
 #   make check-debian-libtorch   the model tests against Debian's LibTorch 1.13
 #   make check-go     the Go binding's tests (go/fastclip), also run by make check
+#   make check-python the Python package's tests (python/), also run by make check
 #   make bench        benchmarks, side by side with Pillow + torchvision and OpenCV
 #   make examples     the C and C++ examples into build/examples/; make check-examples runs them
 #   make install / uninstall   honour PREFIX and DESTDIR
@@ -237,6 +238,7 @@ check: test-tools
 	FASTCLIP_BUILD=$(BUILD) $(PYTHON) -m pytest -q tests/python
 	FASTCLIP_BUILD=$(BUILD) $(DEBIAN_PYTHON) -m pytest -q -p no:cacheprovider tests/python/test_conformance.py
 	$(MAKE) --no-print-directory check-go
+	$(MAKE) --no-print-directory check-python
 
 # The same suite with AddressSanitizer and UndefinedBehaviorSanitizer, in a
 # build folder of its own. Python loads nothing from it: the tests drive the
@@ -309,6 +311,14 @@ check-go: all $(GO_PC)
 	    $(PYTHON) tests/models/clipmodels.py make $(BUILD)/test-models
 	@cd go && out=$$(gofmt -l .) && test -z "$$out" || { echo "gofmt -l: $$out" >&2; exit 1; }
 	cd go && $(GO_ENV) $(GO) vet ./... && $(GO_ENV) $(GO) test -count=1 ./...
+
+# ---- the Python package (python/) ------------------------------------------------
+# python/tests against this build's library, loaded into Python through the
+# package (ctypes) and through cffi (docs/bindings-python.md).
+.PHONY: check-python
+check-python: all
+	FASTCLIP_LIBRARY=$(abspath $(LIBOUT))/$(SONAME) FASTCLIP_BUILD=$(BUILD) \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider python/tests
 
 # ---- the main job: CLIP similarity of images and captions ----------------------
 # make demo MODEL=ViT-B-32.pt runs OpenAI's archive; without MODEL it builds a
