@@ -46,7 +46,9 @@ template <class Body> fc_status guarded(fc_error *err, Body &&body) noexcept
         std::string why = e.what_without_backtrace();
         return fc__fail(err, FC_ERR_MODEL, "LibTorch: %s", why.substr(0, why.find('\n')).c_str());
     } catch (const std::exception &e) {
-        return fc__fail(err, FC_ERR_INTERNAL, "unexpected C++ exception: %s", e.what());
+        std::string why = e.what();
+        return fc__fail(err, FC_ERR_INTERNAL, "unexpected C++ exception: %s",
+                        why.substr(0, why.find('\n')).c_str());
     } catch (...) {
         return fc__fail(err, FC_ERR_INTERNAL, "unexpected C++ exception");
     }

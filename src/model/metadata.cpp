@@ -100,6 +100,14 @@ Shape read_shape(const torch::jit::Module &module, const fc_model_params &params
                                     "fc_model_params.context_length"};
     if (context < 2 || context > 1000000)
         throw Failure{FC_ERR_MODEL, "model context length " + text(context) + " is not usable"};
+    // CLIP's text tower adds one positional embedding per token, so texts
+    // must have exactly as many tokens as it has rows.
+    at::Tensor positions = named_tensor(module, "positional_embedding");
+    if (params.context_length > 0 && positions.defined() && positions.dim() == 2 &&
+        positions.size(0) != context)
+        throw Failure{FC_ERR_INVALID_ARGUMENT,
+                      "params.context_length is " + text(context) + " but the model's text tower takes " +
+                          text(positions.size(0)) + " tokens (its positional_embedding)"};
 
     int64_t vocabulary = int_attribute(module, "vocab_size");
     if (vocabulary <= 0) {

@@ -13,6 +13,19 @@ std::string shape_text(const at::Tensor &t)
     return s + "]";
 }
 
+// One line that says why a method failed: LibTorch's messages run to
+// tracebacks, whose last "Error: " line names the cause.
+Failure failure(const char *method, const std::string &message)
+{
+    std::string why = message;
+    size_t cause = why.rfind("Error: ");
+    if (cause != std::string::npos && why.find("Traceback") != std::string::npos)
+        why = why.substr(cause + 7);
+    why = why.substr(0, why.find('\n'));
+    fc_status status = why.find("out of memory") != std::string::npos ? FC_ERR_OUT_OF_MEMORY : FC_ERR_MODEL;
+    return Failure{status, std::string(method) + " failed: " + why};
+}
+
 at::Tensor run(const torch::jit::Module &module, const char *method, const at::Tensor &input,
                int dim, bool normalize)
 {
@@ -24,12 +37,13 @@ at::Tensor run(const torch::jit::Module &module, const char *method, const at::T
         // threads at once is safe (each run has its own interpreter frame).
         out = module.get_method(method)({input});
     } catch (const c10::Error &e) {
-        std::string why = e.what_without_backtrace();
-        why = why.substr(0, why.find('\n'));
-        fc_status status = why.find("out of memory") != std::string::npos
-                               ? FC_ERR_OUT_OF_MEMORY
-                               : FC_ERR_MODEL;
-        throw Failure{status, std::string(method) + " failed: " + why};
+        throw failure(method, e.what_without_backtrace());
+    } catch (const std::bad_alloc &) {
+        throw;
+    } catch (const std::exception &e) {
+        // The TorchScript interpreter rethrows an operator's error as a
+        // std::runtime_error carrying the script's traceback.
+        throw failure(method, e.what());
     }
     if (!out.isTensor())
         throw Failure{FC_ERR_MODEL, std::string(method) + " returned " +

@@ -190,3 +190,26 @@ def test_model_command_usage_errors(cli, args):
     proc = cli(args)
     assert proc.returncode == 2
     assert proc.stderr.decode().startswith("fastclip: ")
+
+
+def test_context_length_must_match_the_model(models, cli):
+    proc = cli(["embed", "--model", models["traced_fp32"]["path"], "--context-length", "5",
+                "--text", "a b c d e f"])
+    assert proc.returncode == 4
+    err = proc.stderr.decode()
+    assert "context_length is 5" in err and "77" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("warmup", [[], ["--no-warmup"]])
+def test_failing_model_gives_one_line(models, cli, inputs, warmup):
+    """A TorchScript error (here: the wrong image size forced on a model)
+    comes back as FC_ERR_MODEL with the cause on one line, at load when the
+    warm-up runs, else at the first call."""
+    proc = cli(["embed", "--model", models["traced_fp32"]["path"], "--image-size", "32", *warmup,
+                "--image", inputs / "photo.jpg"])
+    assert proc.returncode == 4, proc.stderr
+    err = proc.stderr.decode()
+    assert "encode_image failed" in err and "must match the size" in err
+    assert "not a usable CLIP model" in err
+    assert len(err.strip().splitlines()) == 1
