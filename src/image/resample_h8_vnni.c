@@ -20,11 +20,15 @@
  * window of the source row. Output lanes are grouped greedily, up to 16
  * consecutive output bytes whose taps all fit one window; the gather
  * indices and digit vectors of each group are computed once per call,
- * since every row uses the same windows. */
+ * since every row uses the same windows, and with vector code, since for a
+ * 224 x 224 crop that setup is a measurable part of the call. The number
+ * of quads per lane is that of the widest window present, not of the
+ * windows' row length (ksize): a downscale by 1.9 has rows of 9 weights
+ * but windows of at most 8 taps, two quads instead of three. */
 #include "image/resample.h"
 
+#include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "image/cpu.h"
 
@@ -41,38 +45,37 @@ typedef struct group {
     int lanes;    /* output bytes computed, 1..16                      */
 } group;
 
-/* Source byte range [lo, hi) of output byte o. */
-static void lane_span(const fc__windows *w, int channels, size_t o,
-                      size_t *lo, size_t *hi)
-{
-    size_t i = o / (size_t)channels, c = o % (size_t)channels;
-    size_t s = (size_t)w->start[i];
-    int taps = w->taps[i] > 0 ? w->taps[i] : 1;
-    *lo = s * (size_t)channels + c;
-    *hi = (s + (size_t)taps - 1) * (size_t)channels + c + 1;
-}
-
-/* Greedy grouping; returns the number of groups, filling g if not NULL,
- * or 0 if some single lane's taps do not fit a window. */
+/* Greedy grouping, in one pass over the output bytes: up to 16 consecutive
+ * output bytes whose taps all fit one window. g must have room for one
+ * group per output byte (the most there can be). Returns the number of
+ * groups, or 0 if some single lane's taps do not fit a window. Output byte
+ * (i, c), channel c of output sample i, reads source bytes
+ * start[i] * channels + c + t * channels for its taps t. */
 static size_t make_groups(const fc__windows *w, int channels, group *g)
 {
-    size_t total = (size_t)w->count * (size_t)channels, n = 0;
-    for (size_t o = 0; o < total;) {
-        size_t lo, hi, l, h;
-        lane_span(w, channels, o, &lo, &hi);
-        if (hi - lo > WINDOW) return 0;
-        int lanes = 1;
-        while (lanes < LANES && o + (size_t)lanes < total) {
-            lane_span(w, channels, o + (size_t)lanes, &l, &h);
+    size_t ch = (size_t)channels, n = 0;
+    int i = 0, c = 0;
+    while (i < w->count) {
+        size_t out = (size_t)i * ch + (size_t)c, lo = SIZE_MAX, hi = 0;
+        int lanes = 0;
+        while (lanes < LANES && i < w->count) {
+            int taps = w->taps[i] > 0 ? w->taps[i] : 1;
+            size_t l = (size_t)w->start[i] * ch + (size_t)c;
+            size_t h = l + (size_t)(taps - 1) * ch + 1;
             size_t nlo = l < lo ? l : lo, nhi = h > hi ? h : hi;
-            if (nhi - nlo > WINDOW) break;
+            if (nhi - nlo > WINDOW) {
+                if (lanes == 0) return 0;
+                break;
+            }
             lo = nlo;
             hi = nhi;
             lanes++;
+            if (++c == channels) {
+                c = 0;
+                i++;
+            }
         }
-        if (g != NULL) g[n] = (group){lo, o, lanes};
-        n++;
-        o += (size_t)lanes;
+        g[n++] = (group){lo, out, lanes};
     }
     return n;
 }
@@ -82,18 +85,19 @@ static size_t make_groups(const fc__windows *w, int channels, group *g)
 
 /* Groups g[0..ng) over rows [r0, r1). Q, the number of quads (taps / 4
  * rounded up), is a constant in each specialisation below, so that a
- * group's index and digit vectors stay in registers across the rows. */
+ * group's index and digit vectors stay in registers across the rows.
+ * `tables` holds each group's Q * 256 bytes (see group_tables). */
 FC_TARGET_VNNI static inline __attribute__((always_inline)) void
 run_groups_q(const uint8_t *src, size_t src_stride, size_t row_bytes, int r0,
-             int r1, const group *g, size_t ng, const int Q, const uint8_t *idx,
-             const int8_t *dig, uint8_t *dst, size_t dst_stride)
+             int r1, const group *g, size_t ng, const int Q, const uint8_t *tables,
+             uint8_t *dst, size_t dst_stride)
 {
     const __m512i zero = _mm512_setzero_si512();
     const __m512i bias = _mm512_set1_epi32((int32_t)1 << (FC__PRECISION_BITS - 1));
     for (size_t k = 0; k < ng; k++) {
         const group *gr = &g[k];
-        const uint8_t *ix = idx + k * (size_t)Q * 64;
-        const int8_t *dg = dig + k * (size_t)Q * 3 * 64;
+        const uint8_t *ix = tables + k * (size_t)Q * 256;
+        const uint8_t *dg = ix + (size_t)Q * 64;
         __m512i iv[MAX_Q], d0[MAX_Q], d1[MAX_Q], d2[MAX_Q];
         for (int q = 0; q < Q; q++) {
             iv[q] = _mm512_loadu_si512((const void *)(ix + (size_t)q * 64));
@@ -136,10 +140,10 @@ run_groups_q(const uint8_t *src, size_t src_stride, size_t row_bytes, int r0,
 #define RUN_Q(n)                                                                    \
     FC_TARGET_VNNI static void run_groups_##n(                                      \
         const uint8_t *src, size_t src_stride, size_t row_bytes, int r0, int r1,    \
-        const group *g, size_t ng, const uint8_t *idx, const int8_t *dig,           \
-        uint8_t *dst, size_t dst_stride)                                            \
+        const group *g, size_t ng, const uint8_t *tables, uint8_t *dst,             \
+        size_t dst_stride)                                                          \
     {                                                                               \
-        run_groups_q(src, src_stride, row_bytes, r0, r1, g, ng, n, idx, dig, dst,   \
+        run_groups_q(src, src_stride, row_bytes, r0, r1, g, ng, n, tables, dst,     \
                      dst_stride);                                                   \
     }
 RUN_Q(1)
@@ -150,89 +154,136 @@ RUN_Q(5)
 RUN_Q(6)
 
 typedef void run_fn(const uint8_t *, size_t, size_t, int, int, const group *,
-                    size_t, const uint8_t *, const int8_t *, uint8_t *, size_t);
+                    size_t, const uint8_t *, uint8_t *, size_t);
+
+/* The balanced base-256 digits of sixteen weights (fc__weight_digits,
+ * vectorised). The subtractions leave multiples of 256, so the arithmetic
+ * shifts divide exactly. Returns the lanes whose weight three such digits
+ * can write. */
+FC_TARGET_VNNI static inline __mmask16 digits16(__m512i w, __m512i *d0, __m512i *d1,
+                                                __m512i *d2)
+{
+    const __m512i k128 = _mm512_set1_epi32(128), k255 = _mm512_set1_epi32(255);
+    __mmask16 ok = _mm512_cmpge_epi32_mask(w, _mm512_set1_epi32(-128 * 65793)) &
+                   _mm512_cmple_epi32_mask(w, _mm512_set1_epi32(127 * 65793));
+    *d0 = _mm512_sub_epi32(_mm512_and_si512(_mm512_add_epi32(w, k128), k255), k128);
+    w = _mm512_srai_epi32(_mm512_sub_epi32(w, *d0), 8);
+    *d1 = _mm512_sub_epi32(_mm512_and_si512(_mm512_add_epi32(w, k128), k255), k128);
+    *d2 = _mm512_srai_epi32(_mm512_sub_epi32(w, *d1), 8);
+    return ok;
+}
+
+/* Digit planes: bytes [i * stride4, (i + 1) * stride4) of plane d hold
+ * digit d of window i's weights, 0 past its taps (so whole quads can be
+ * read). The digits are split once per window, not once per channel lane.
+ * Returns 0 if a weight is out of the digits' range. */
+FC_TARGET_VNNI static int split_digits(const fc__windows *w, size_t stride4,
+                                       int8_t *planes, size_t plane)
+{
+    for (int i = 0; i < w->count; i++) {
+        const int32_t *f = w->fixed + (size_t)i * (size_t)w->ksize;
+        int8_t *o = planes + (size_t)i * stride4;
+        for (int t = 0; t < (int)stride4; t += 16) {
+            int left = w->taps[i] - t, keep = (int)stride4 - t;
+            __mmask16 m = left >= 16 ? (__mmask16)0xFFFF
+                          : left <= 0 ? 0 : (__mmask16)((1u << left) - 1);
+            __mmask16 sm = keep >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << keep) - 1);
+            __m512i d0, d1, d2;
+            if (digits16(_mm512_maskz_loadu_epi32(m, f + t), &d0, &d1, &d2) != 0xFFFF)
+                return 0;
+            _mm512_mask_cvtepi32_storeu_epi8(o + t, sm, d0);
+            _mm512_mask_cvtepi32_storeu_epi8(o + plane + t, sm, d1);
+            _mm512_mask_cvtepi32_storeu_epi8(o + 2 * plane + t, sm, d2);
+        }
+    }
+    return 1;
+}
+
+/* One group's vectors: `quads` index vectors, then `quads` triples of
+ * digit vectors. Lane j's taps 4q..4q+3 are bytes 4j..4j+3 of vector q:
+ * the indices are the lane's first byte (relative to the group's window)
+ * plus (4q + b) * channels, the digits a dword gathered from the planes.
+ * Indices past a lane's taps only need to stay inside the window registers
+ * (VPERMT2B reads the low 7 bits; the byte adds wrap), since their digits
+ * are 0. Lanes past the group's end are computed but never stored. */
+FC_TARGET_VNNI static void group_tables(const fc__windows *w, int channels, int quads,
+                                        const group *gr, const int8_t *planes,
+                                        size_t plane, uint8_t *ix, int8_t *dg)
+{
+    _Alignas(64) int32_t rel[LANES], win[LANES];
+    size_t ch = (size_t)channels, i = gr->out / ch, c = gr->out % ch;
+    for (int j = 0; j < LANES; j++) {
+        rel[j] = win[j] = 0;
+        if (j >= gr->lanes) continue;
+        rel[j] = (int32_t)((size_t)w->start[i] * ch + c - gr->base);
+        win[j] = (int32_t)i * quads; /* the caller checked count * quads fits */
+        if (++c == ch) {
+            c = 0;
+            i++;
+        }
+    }
+    /* Each lane's first index in all four bytes of its dword. */
+    __m512i first = _mm512_mullo_epi32(_mm512_load_si512(rel), _mm512_set1_epi32(0x01010101));
+    __m512i at = _mm512_load_si512(win);
+    for (int q = 0; q < quads; q++) {
+        uint32_t step = 0;
+        for (int b = 0; b < 4; b++)
+            step |= (uint32_t)(((4 * q + b) * channels) & 255) << (8 * b);
+        _mm512_storeu_si512(ix + (size_t)q * 64,
+                            _mm512_add_epi8(first, _mm512_set1_epi32((int32_t)step)));
+        __m512i dword = _mm512_add_epi32(at, _mm512_set1_epi32(q));
+        for (int d = 0; d < 3; d++)
+            _mm512_storeu_si512(dg + (size_t)q * 192 + (size_t)d * 64,
+                                _mm512_i32gather_epi32(dword, planes + (size_t)d * plane, 4));
+    }
+}
 
 int fc__resample_h8_vnni(const uint8_t *src, size_t src_stride, int channels,
                          int rows, int width, const fc__windows *w,
                          uint8_t *dst, size_t dst_stride)
 {
     if (!fc__cpu_has_avx512_vnni_vbmi() || w->count <= 0 || rows <= 0) return 0;
-    size_t ng = make_groups(w, channels, NULL);
-    if (ng == 0) return 0;
-    int quads = (w->ksize + 3) / 4;
-    if (quads < 1) quads = 1;
-    if (quads > MAX_Q) return 0;
+    /* Quads for the widest window actually present: a 2x downscale has
+     * windows of at most 8 taps in rows of ksize 9, which would otherwise
+     * cost a third quad of zeros on every row. */
+    int maxtaps = 1;
+    for (int i = 0; i < w->count; i++)
+        if (w->taps[i] > maxtaps) maxtaps = w->taps[i];
+    int quads = (maxtaps + 3) / 4;
+    if (quads > MAX_Q || (size_t)w->count > (size_t)INT32_MAX / MAX_Q) return 0;
     run_fn *const run[MAX_Q] = {run_groups_1, run_groups_2, run_groups_3,
                                 run_groups_4, run_groups_5, run_groups_6};
-    /* The digits of every window's weights, split once per window rather
-     * than once per channel lane, one plane per digit, each window's row
-     * padded to whole quads (the padding, like weights past a window's
-     * taps, is 0). */
+    size_t total = (size_t)w->count * (size_t)channels;
     size_t stride4 = (size_t)quads * 4, plane = (size_t)w->count * stride4;
-    group *g = malloc(ng * sizeof *g);
-    uint8_t *idx = calloc(ng * (size_t)quads, 64);
-    int8_t *dig = calloc(ng * (size_t)quads * 3, 64);
-    int8_t *split = calloc(plane * 3, 1);
-    int ok = g != NULL && idx != NULL && dig != NULL && split != NULL;
-    for (int i = 0; ok && i < w->count; i++)
-        for (int t = 0; t < w->ksize; t++) {
-            int8_t d[3];
-            if (!fc__weight_digits(w->fixed[(size_t)i * (size_t)w->ksize + (size_t)t], d)) {
-                ok = 0;
-                break;
-            }
-            size_t at = (size_t)i * stride4 + (size_t)t;
-            split[at] = d[0];
-            split[plane + at] = d[1];
-            split[2 * plane + at] = d[2];
-        }
-    if (ok) make_groups(w, channels, g);
-    /* Per group: `quads` index vectors, then `quads` triples of digit
-     * vectors; lane j's taps 4q..4q+3 are bytes 4j..4j+3 of vector q,
-     * written four at a time. Unused quads stay 0: index 0 (a byte of the
-     * window) times 0. Indices past a window's taps only need to stay inside
-     * the window registers (VPERMT2B reads the low 7 bits); their digits
-     * are 0. */
-    for (size_t k = 0; ok && k < ng; k++) {
-        uint8_t *ix = idx + k * (size_t)quads * 64;
-        int8_t *dg = dig + k * (size_t)quads * 3 * 64;
-        size_t i = g[k].out / (size_t)channels, c = g[k].out % (size_t)channels;
-        for (int j = 0; j < g[k].lanes; j++) {
-            size_t first = (size_t)w->start[i] * (size_t)channels + c - g[k].base;
-            const int8_t *sw = split + i * stride4;
-            int lane_quads = (w->taps[i] + 3) / 4;
-            for (int q = 0; q < lane_quads; q++) {
-                uint8_t four[4];
-                for (int b = 0; b < 4; b++)
-                    four[b] = (uint8_t)(first + (size_t)(4 * q + b) * (size_t)channels);
-                size_t at = (size_t)q * 64 + (size_t)j * 4;
-                memcpy(ix + at, four, 4);
-                int8_t *d = dg + (size_t)q * 192 + (size_t)j * 4;
-                memcpy(d, sw + 4 * q, 4);
-                memcpy(d + 64, sw + plane + 4 * q, 4);
-                memcpy(d + 128, sw + 2 * plane + 4 * q, 4);
-            }
-            if (++c == (size_t)channels) {
-                c = 0;
-                i++;
-            }
-        }
+    group *g = malloc(total * sizeof *g);
+    int8_t *planes = malloc(plane * 3);
+    uint8_t *tables = NULL;
+    size_t ng = g != NULL ? make_groups(w, channels, g) : 0;
+    int ok = ng > 0 && planes != NULL && split_digits(w, stride4, planes, plane);
+    if (ok) {
+        /* Per group: quads * 64 index bytes, then quads * 192 digit bytes. */
+        tables = malloc(ng * (size_t)quads * 256);
+        ok = tables != NULL;
     }
     if (ok) {
+        for (size_t k = 0; k < ng; k++) {
+            uint8_t *t = tables + k * (size_t)quads * 256;
+            group_tables(w, channels, quads, &g[k], planes, plane, t,
+                         (int8_t *)(t + (size_t)quads * 64));
+        }
         /* Blocks of rows small enough to stay in the L1 cache while every
          * group passes over them. */
         size_t row_bytes = (size_t)width * (size_t)channels;
         int block = row_bytes * 16 <= 32768 ? 16 : 8;
         for (int r0 = 0; r0 < rows; r0 += block) {
             int r1 = rows - r0 < block ? rows : r0 + block;
-            run[quads - 1](src, src_stride, row_bytes, r0, r1, g, ng, idx, dig, dst,
+            run[quads - 1](src, src_stride, row_bytes, r0, r1, g, ng, tables, dst,
                            dst_stride);
         }
     }
     free(g);
-    free(idx);
-    free(dig);
-    free(split);
+    free(planes);
+    free(tables);
     return ok;
 }
 #else

@@ -56,6 +56,93 @@ static void test_upscale_windows(void)
     fc__windows_free(&w);
 }
 
+/* Pillow's precompute_coeffs for the bicubic filter, written out as
+ * plainly as Resample.c does it (whole-axis box): the reference for
+ * fc__windows_bicubic, whose vector path must give the same bits. */
+static double ref_bicubic(double x)
+{
+    const double a = -0.5;
+    if (x < 0.0) x = -x;
+    if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+    if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
+    return 0.0;
+}
+
+static int windows_match_pillow(int in_size, int out_size)
+{
+    fc__windows w;
+    if (fc__windows_bicubic(&w, in_size, out_size, 0, out_size, NULL) != FC_OK) return 0;
+    double scale = (double)((float)in_size - 0.0f) / (double)out_size;
+    double filterscale = scale < 1.0 ? 1.0 : scale, support = 2.0 * filterscale;
+    double ss = 1.0 / filterscale;
+    int ok = w.ksize == (int)ceil(support) * 2 + 1;
+    double k[128];
+    for (int xx = 0; ok && xx < out_size; xx++) {
+        double center = ((double)xx + 0.5) * scale, ww = 0.0;
+        int xmin = (int)(center - support + 0.5);
+        if (xmin < 0) xmin = 0;
+        int xmax = (int)(center + support + 0.5);
+        if (xmax > in_size) xmax = in_size;
+        xmax -= xmin;
+        ok = w.start[xx] == xmin && w.taps[xx] == xmax && xmax <= 128;
+        for (int x = 0; ok && x < xmax; x++) {
+            k[x] = ref_bicubic((x + xmin - center + 0.5) * ss);
+            ww += k[x];
+        }
+        for (int x = 0; ok && x < w.ksize; x++) {
+            double e = x >= xmax ? 0.0 : ww != 0.0 ? k[x] / ww : k[x];
+            double f = e * (1 << FC__PRECISION_BITS);
+            int32_t fe = x >= xmax ? 0 : (int32_t)(e < 0 ? f - 0.5 : f + 0.5);
+            const double *g = w.weights + (size_t)xx * (size_t)w.ksize + x;
+            ok = memcmp(&e, g, sizeof e) == 0 &&
+                 w.fixed[(size_t)xx * (size_t)w.ksize + (size_t)x] == fe;
+        }
+    }
+    /* A sub-range (the crop's windows) gives the same rows. */
+    fc__windows part;
+    int first = out_size / 3;
+    if (ok && fc__windows_bicubic(&part, in_size, out_size, first, out_size - first,
+                                  NULL) == FC_OK) {
+        size_t cells = (size_t)(out_size - first) * (size_t)w.ksize;
+        size_t at = (size_t)first * (size_t)w.ksize;
+        ok = part.ksize == w.ksize &&
+             memcmp(part.start, w.start + first, (size_t)part.count * sizeof *w.start) == 0 &&
+             memcmp(part.taps, w.taps + first, (size_t)part.count * sizeof *w.taps) == 0 &&
+             memcmp(part.weights, w.weights + at, cells * sizeof *w.weights) == 0 &&
+             memcmp(part.fixed, w.fixed + at, cells * sizeof *w.fixed) == 0;
+        fc__windows_free(&part);
+    } else {
+        ok = 0;
+    }
+    fc__windows_free(&w);
+    return ok;
+}
+
+static void test_windows_against_pillow(void)
+{
+    /* CLIP's sizes, upscales, odd ratios, and downscales on both sides of
+     * the vector path's limit (rows of at most 32 weights: 1680 -> 224 has
+     * 31, 1000 -> 131 has 33). */
+    static const int pairs[][2] = {
+        {640, 337}, {425, 224}, {2162, 635}, {762, 224}, {100, 224}, {1, 224},
+        {3, 224},   {225, 224}, {449, 224},  {1680, 224}, {1000, 131}, {1793, 224},
+        {5000, 224}, {224, 223}, {97, 13},   {13, 97}};
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++)
+        CHECK(windows_match_pillow(pairs[i][0], pairs[i][1]));
+    uint32_t seed = 99;
+    int bad = 0;
+    for (int trial = 0; trial < 300; trial++) {
+        seed = seed * 1664525u + 1013904223u;
+        int in = 1 + (int)(seed >> 8) % 3000;
+        seed = seed * 1664525u + 1013904223u;
+        int out = 1 + (int)(seed >> 8) % 400;
+        /* Windows wider than 128 taps are outside this reference's buffer. */
+        if ((double)in / out > 30.0) continue;
+        bad += !windows_match_pillow(in, out);
+    }
+    CHECK(bad == 0);
+}
+
 static void test_geometry(void)
 {
     fc__geometry g;
@@ -235,15 +322,87 @@ static void test_vertical_pass(void)
     }
 }
 
+/* The horizontal 8-bit pass (whichever kernel the CPU gets: transposed
+ * strips, or the VNNI gathers with their per-call tables) against Pillow's
+ * loop: 1 to 4 channels, 1 to 30 taps (past the VNNI kernels' 24, and
+ * windows longer than one 128-byte gather), random starts (windows out of
+ * order, groups cut short), random weights as large as the int32 sums
+ * allow (some past what three base-256 digits write), row counts and widths
+ * with vector tails. */
+static void test_horizontal_pass(void)
+{
+    enum { MAXW = 300, ROWS = 37, OUT = 41, K = 31 };
+    static uint8_t src[ROWS * MAXW * 4], dst[ROWS * OUT * 4];
+    static uint8_t scratch[(MAXW + OUT) * 4 * 16];
+    int start[OUT], taps[OUT];
+    static int32_t fixed[OUT * K];
+    uint32_t seed = 4242;
+    for (size_t i = 0; i < sizeof src; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        src[i] = (uint8_t)(seed >> 24);
+    }
+    int bad = 0, cases = 0;
+    for (int trial = 0; trial < 48; trial++) {
+        int channels = 1 + trial % 4;
+        seed = seed * 1664525u + 1013904223u;
+        int maxtaps = trial < 30 ? 1 + trial % 10 : 1 + (int)(seed >> 8) % 30;
+        seed = seed * 1664525u + 1013904223u;
+        int width = maxtaps + (int)(seed >> 8) % (MAXW - maxtaps);
+        seed = seed * 1664525u + 1013904223u;
+        int count = 1 + (int)(seed >> 8) % OUT, rows = 1 + trial % ROWS;
+        int ordered = trial % 3 != 0;
+        /* Large weights where the windows are narrow, so that some go past
+         * the digits' range; Pillow-sized ones (|w| < 2^23) otherwise. */
+        int32_t lim = (int32_t)(2147483647u / (256u * (unsigned)maxtaps)) - 1;
+        if (trial % 2 && lim > (1 << 23)) lim = 1 << 23;
+        for (int i = 0; i < count; i++) {
+            seed = seed * 1664525u + 1013904223u;
+            taps[i] = maxtaps - (i % 3 == 1 ? (int)(seed >> 8) % maxtaps : 0);
+            seed = seed * 1664525u + 1013904223u;
+            int span = width - taps[i] + 1;
+            start[i] = ordered ? (int)((int64_t)i * span / count) : (int)(seed >> 8) % span;
+            for (int t = 0; t < K; t++) {
+                seed = seed * 1664525u + 1013904223u;
+                int32_t v = (int32_t)(seed % (2u * (uint32_t)lim + 1u)) - lim;
+                fixed[i * K + t] = t < taps[i] ? v : 0;
+            }
+        }
+        fc__windows w = {count, K, start, taps, NULL, fixed};
+        size_t ss = (size_t)width * (size_t)channels + (size_t)(trial % 5);
+        size_t ds = (size_t)count * (size_t)channels + (size_t)(trial % 7);
+        memset(dst, 0xAB, sizeof dst);
+        fc__resample_h8(src, ss, channels, rows, width, &w, dst, ds, scratch);
+        for (int r = 0; r < rows; r++)
+            for (int i = 0; i < count; i++)
+                for (int c = 0; c < channels; c++) {
+                    int64_t acc = 1 << (FC__PRECISION_BITS - 1);
+                    for (int t = 0; t < taps[i]; t++)
+                        acc += (int64_t)src[(size_t)r * ss + (size_t)(start[i] + t) * (size_t)channels + (size_t)c] *
+                               fixed[i * K + t];
+                    int64_t v = acc >> FC__PRECISION_BITS;
+                    uint8_t e = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+                    bad += dst[(size_t)r * ds + (size_t)i * (size_t)channels + (size_t)c] != e;
+                }
+        /* Bytes between rows (the destination's padding) stay untouched. */
+        for (int r = 0; r + 1 < rows; r++)
+            for (size_t b = (size_t)count * (size_t)channels; b < ds; b++)
+                bad += dst[(size_t)r * ds + b] != 0xAB;
+        cases++;
+    }
+    CHECK(cases == 48 && bad == 0);
+}
+
 int main(void)
 {
     test_downscale_windows();
     test_upscale_windows();
+    test_windows_against_pillow();
     test_geometry();
     test_nearest();
     test_normalize_table();
     test_normalize_lookup();
     test_vertical_pass();
+    test_horizontal_pass();
     test_wide_rounding();
     return check_summary("transform units");
 }
