@@ -22,6 +22,10 @@ SECONDS = float(os.environ.get("FASTCLIP_BENCH_SECONDS", "1.5"))
 N = 224
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+import warnings  # noqa: E402
+
+# torch.jit's deprecation notices would interleave with the table.
+warnings.filterwarnings("ignore", category=FutureWarning)
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import PIL  # noqa: E402
