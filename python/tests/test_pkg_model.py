@@ -47,8 +47,6 @@ def test_properties(loaded):
 @pytest.mark.parametrize("normalize,rgb_first", [(False, False), (True, True)])
 def test_equals_the_cli(cli, images, tmp_path, loaded, normalize, rgb_first):
     entry, model = loaded
-    if (normalize or rgb_first) and entry["name"] in ("traced_fp32", "bare_traced"):
-        pytest.skip("the options are checked on the other two models (time)")
     paths = [images[n] for n in IMAGES]
     want = embed(cli, tmp_path, entry, paths, TEXTS, normalize, rgb_first)
     assert want.shape == (len(paths) + len(TEXTS), model.dim)
