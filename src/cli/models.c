@@ -137,6 +137,20 @@ static int encode_all(const options *o, fc_model *model, float *out)
     return rc;
 }
 
+/* Loads the model and encodes every input into *rows (malloc'd, images
+ * first); returns 0 or an exit status, having said why. */
+static int load_and_encode(const options *o, fc_model **model, float **rows)
+{
+    int rc = load(o, model);
+    if (rc != 0) return rc;
+    size_t dim = (size_t)fc_model_dim(*model), n = o->n_images + o->n_texts;
+    if ((*rows = malloc(n * dim * sizeof **rows)) == NULL) {
+        fputs("fastclip: out of memory\n", stderr);
+        return EXIT_IMAGE;
+    }
+    return encode_all(o, *model, *rows);
+}
+
 /* A JSON string: quotes, backslashes and control characters escaped; other
  * bytes (UTF-8) as they are. */
 static void json_string(const char *s)
@@ -191,13 +205,8 @@ int fc_cli_embed(int argc, char **argv)
     }
     fc_model *model = NULL;
     float *rows = NULL;
-    if (rc == 0) rc = load(&o, &model);
+    if (rc == 0) rc = load_and_encode(&o, &model, &rows);
     size_t dim = model ? (size_t)fc_model_dim(model) : 0, n = o.n_images + o.n_texts;
-    if (rc == 0 && (rows = malloc(n * dim * sizeof *rows)) == NULL) {
-        fputs("fastclip: out of memory\n", stderr);
-        rc = EXIT_IMAGE;
-    }
-    if (rc == 0) rc = encode_all(&o, model, rows);
     if (rc == 0 && o.out_path != NULL) {
         size_t shape[2] = {n, dim};
         rc = fc_cli_write_matrix(o.out_path, rows, shape, 2);
@@ -249,13 +258,8 @@ int fc_cli_similarity(int argc, char **argv)
     o.encode.normalize = 1; /* cosine: the dot product of unit rows */
     fc_model *model = NULL;
     float *rows = NULL;
-    if (rc == 0) rc = load(&o, &model);
-    size_t dim = model ? (size_t)fc_model_dim(model) : 0, n = o.n_images + o.n_texts;
-    if (rc == 0 && (rows = malloc(n * dim * sizeof *rows)) == NULL) {
-        fputs("fastclip: out of memory\n", stderr);
-        rc = EXIT_IMAGE;
-    }
-    if (rc == 0) rc = encode_all(&o, model, rows);
+    if (rc == 0) rc = load_and_encode(&o, &model, &rows);
+    size_t dim = model ? (size_t)fc_model_dim(model) : 0;
     if (rc == 0) {
         /* Tab-separated: a header of texts, then one row per image. */
         fputs("image", stdout);

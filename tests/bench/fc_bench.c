@@ -17,19 +17,8 @@
 #include "fastclip.h"
 #include "image/pipeline.h"
 #include "image/to_rgb.h"
+#include "timing.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 typedef struct ctx {
     const uint8_t *data;
