@@ -207,7 +207,7 @@ $(BUILD)/obj/gen/bpe_data.o: $(BUILD)/gen/bpe_data.S $(BPE_CHECKED)
 	$(CC) -c $< -o $@
 
 # ---- tests ---------------------------------------------------------------------
-$(BUILD)/tests/%: tests/tools/%.c $(LIBOUT)/libfastclip.so
+$(BUILD)/tests/%: tests/tools/%.c tests/tools/read_file.h $(LIBOUT)/libfastclip.so
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) -L$(LIBOUT) -lfastclip -Wl,-rpath,'$(abspath $(LIBOUT))' -lm $(TEST_LIBS)
 
@@ -220,11 +220,11 @@ $(BUILD)/tests/%: tests/internal/%.c $(UNIT_OBJ)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(UNIT_OBJ) $(LDFLAGS_ALL) $(LIBS)
 
 # The model benchmark goes through the shared library, as users do.
-$(BUILD)/bench/fc_model_bench: tests/bench/fc_model_bench.c $(LIBOUT)/libfastclip.so
+$(BUILD)/bench/fc_model_bench: tests/bench/fc_model_bench.c tests/bench/timing.h $(LIBOUT)/libfastclip.so
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) -L$(LIBOUT) -lfastclip -Wl,-rpath,'$(abspath $(LIBOUT))'
 
-$(BUILD)/bench/%: tests/bench/%.c $(UNIT_OBJ)
+$(BUILD)/bench/%: tests/bench/%.c tests/bench/timing.h $(UNIT_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(UNIT_OBJ) $(LDFLAGS_ALL) $(LIBS)
 

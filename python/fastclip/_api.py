@@ -204,26 +204,9 @@ class Model(_Handle):
         return_errors = _errors_arg(errors)
         params = self._params(normalize, rgb_first, True, max_pixels, max_bytes)
         sources = [image_source(x, bgr) for x in as_list(images, "encode_images")]
-        n = len(sources)
-        out = np.zeros((n, self._dim), np.float32)
-        statuses = np.zeros(n, np.int32)
-        if n == 0:
-            return (out, statuses) if return_errors else out
         lib = _lib.load()
-        array = (_lib.fc_image * n)(*[s.fc_image(lib) for s in sources])
-        err = _lib.fc_error()
-        status_p = statuses.ctypes.data_as(_int_p) if return_errors else None
-        handle = self._acquire()
-        try:
-            status = lib.fc_encode_images(handle, array, n, _byref(params), _floats(out),
-                                          out.size, status_p, _byref(err))
-        finally:
-            self._release()
-        if return_errors and status == Status.PARTIAL:
-            return out, statuses
-        if status != Status.OK:
-            raise_for(status, err)
-        return (out, statuses) if return_errors else out
+        array = (_lib.fc_image * len(sources))(*[s.fc_image(lib) for s in sources])
+        return self._batch(lib.fc_encode_images, array, len(sources), params, return_errors)
 
     def encode_text(self, text, normalize=False, truncate=True):
         """One text's embedding, float32 (dim,). text: a str (or UTF-8
@@ -250,19 +233,23 @@ class Model(_Handle):
         return_errors = _errors_arg(errors)
         params = self._params(normalize, False, truncate, None, None)
         encoded = [text_bytes(t) for t in as_list(texts, "encode_texts")]
-        n = len(encoded)
+        lib = _lib.load()
+        array = (ctypes.c_char_p * len(encoded))(*encoded)
+        return self._batch(lib.fc_encode_texts, array, len(encoded), params, return_errors)
+
+    def _batch(self, fn, array, n, params, return_errors):
+        """fc_encode_images / fc_encode_texts on a ctypes array of n items:
+        the (n, dim) rows, with the statuses when return_errors."""
         out = np.zeros((n, self._dim), np.float32)
         statuses = np.zeros(n, np.int32)
         if n == 0:
             return (out, statuses) if return_errors else out
-        lib = _lib.load()
-        array = (ctypes.c_char_p * n)(*encoded)
         err = _lib.fc_error()
         status_p = statuses.ctypes.data_as(_int_p) if return_errors else None
         handle = self._acquire()
         try:
-            status = lib.fc_encode_texts(handle, array, n, _byref(params), _floats(out),
-                                         out.size, status_p, _byref(err))
+            status = fn(handle, array, n, _byref(params), _floats(out), out.size, status_p,
+                        _byref(err))
         finally:
             self._release()
         if return_errors and status == Status.PARTIAL:

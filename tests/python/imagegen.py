@@ -319,6 +319,20 @@ def pillow_bytes(im, fmt, **params):
     return buf.getvalue()
 
 
+def pillow_encoded(cid, w, h, pil_mode, fmt, content=None, **params):
+    """A generated image written by Pillow's own encoder: content(w, h,
+    seed) if given, else the generated samples of pil_mode, seeded by cid."""
+    seed = seed_of(cid)
+    if content is not None:
+        im = content(w, h, seed)
+    elif pil_mode == "P":
+        im = paletted(indexed(w, h, seed, 256), palette_colors(256, seed))
+    else:
+        arr = {"1": bilevel, "L": gray, "LA": la, "RGB": rgb, "RGBA": rgba}[pil_mode](w, h, seed)
+        im = to_image(arr, pil_mode)
+    return pillow_bytes(im, fmt, **params)
+
+
 def pillow_supports_jpeg_restart():
     """Pillow >= 11 writes DRI/RST via restart_marker_blocks/rows."""
     try:

@@ -210,16 +210,7 @@ for f in range(5):
 def pillow_case(cid, w, h, mode, pil_mode, fmt, ext, content=None, needs="", **params):
     """A file written by Pillow's own encoder from generated content."""
     def make():
-        seed = g.seed_of(cid)
-        if content is not None:
-            im = content(w, h, seed)
-        elif pil_mode == "P":
-            im = g.paletted(g.indexed(w, h, seed, 256), g.palette_colors(256, seed))
-        else:
-            arr = {"1": g.bilevel, "L": g.gray, "LA": g.la, "RGB": g.rgb,
-                   "RGBA": g.rgba}[pil_mode](w, h, seed)
-            im = g.to_image(arr, pil_mode)
-        return g.pillow_bytes(im, fmt, **params)
+        return g.pillow_encoded(cid, w, h, pil_mode, fmt, content, **params)
     add(Case(cid, w, h, mode, make, ext, needs=needs))
 
 

@@ -92,16 +92,7 @@ def png(cid, w, h, ct, depth, mode, interlace=False, trns=None, samples=None, pa
 
 def pillow(cid, w, h, mode, pil_mode, fmt, ext, content=None, **params):
     def make():
-        seed = g.seed_of(cid)
-        if content is not None:
-            im = content(w, h, seed)
-        elif pil_mode == "P":
-            im = g.paletted(g.indexed(w, h, seed, 256), g.palette_colors(256, seed))
-        else:
-            arr = {"1": g.bilevel, "L": g.gray, "LA": g.la, "RGB": g.rgb,
-                   "RGBA": g.rgba}[pil_mode](w, h, seed)
-            im = g.to_image(arr, pil_mode)
-        return g.pillow_bytes(im, fmt, **params)
+        return g.pillow_encoded(cid, w, h, pil_mode, fmt, content, **params)
     add(cid, w, h, mode, make, ext)
 
 

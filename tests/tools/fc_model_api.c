@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "fastclip.h"
+#include "read_file.h"
 
 static int failures;
 
@@ -44,23 +45,6 @@ static void expect(fc_status got, const fc_error *err, fc_status want, const cha
     if (ok && needle != NULL && err != NULL) ok = strstr(err->message, needle) != NULL;
     if (ok && got != FC_OK && err != NULL) ok = err->message[0] != '\0';
     check(ok, name, detail);
-}
-
-static unsigned char *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = n > 0 ? malloc((size_t)n) : NULL;
-    if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
 }
 
 /* A binary P6 PPM with maxval 255 and a plain header ("P6\nW H\n255\n"). */

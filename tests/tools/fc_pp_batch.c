@@ -18,23 +18,7 @@
 #include <string.h>
 
 #include "fastclip.h"
-
-static unsigned char *slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc(len > 0 ? (size_t)len : 1);
-    if (buf != NULL && fread(buf, 1, (size_t)len, f) != (size_t)len) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = (size_t)len;
-    return buf;
-}
+#include "read_file.h"
 
 static void parse_floats3(const char *s, float *v)
 {
@@ -91,7 +75,7 @@ static int run_line(char *line)
         st = fc_preprocess_file(field[3], &p, out, count, &err);
     } else {
         size_t size = 0;
-        unsigned char *data = slurp(field[3], &size);
+        unsigned char *data = read_file(field[3], &size);
         if (data == NULL) {
             free(out);
             return -1;
