@@ -87,27 +87,25 @@ Shape read_shape(const torch::jit::Module &module, const fc_model_params &params
         throw Failure{FC_ERR_MODEL, "model image size " + text(image_size) +
                                         " is over the largest supported, " + text(FC_MAX_SIZE)};
 
+    // CLIP's text tower adds one positional embedding per token: its rows
+    // are the context length when nothing else says, and must agree with
+    // a context length the caller gives.
+    at::Tensor positions = named_tensor(module, "positional_embedding");
+    int64_t position_rows = positions.defined() && positions.dim() == 2 ? positions.size(0) : 0;
     int64_t context = params.context_length;
     if (context <= 0)
         context = int_attribute(module, "context_length");
-    if (context <= 0) {
-        at::Tensor positions = named_tensor(module, "positional_embedding");
-        if (positions.defined() && positions.dim() == 2)
-            context = positions.size(0);
-    }
+    if (context <= 0)
+        context = position_rows;
     if (context <= 0)
         throw Failure{FC_ERR_MODEL, "cannot tell the model's context length; set "
                                     "fc_model_params.context_length"};
     if (context < 2 || context > 1000000)
         throw Failure{FC_ERR_MODEL, "model context length " + text(context) + " is not usable"};
-    // CLIP's text tower adds one positional embedding per token, so texts
-    // must have exactly as many tokens as it has rows.
-    at::Tensor positions = named_tensor(module, "positional_embedding");
-    if (params.context_length > 0 && positions.defined() && positions.dim() == 2 &&
-        positions.size(0) != context)
+    if (params.context_length > 0 && position_rows > 0 && position_rows != context)
         throw Failure{FC_ERR_INVALID_ARGUMENT,
                       "params.context_length is " + text(context) + " but the model's text tower takes " +
-                          text(positions.size(0)) + " tokens (its positional_embedding)"};
+                          text(position_rows) + " tokens (its positional_embedding)"};
 
     int64_t vocabulary = int_attribute(module, "vocab_size");
     if (vocabulary <= 0) {
