@@ -12,7 +12,9 @@
  *   - Tokenizer: CLIP's, token for token (docs/tokenizer.md).
  *   - Models: loads TorchScript CLIP archives with LibTorch and encodes
  *     images and texts into embeddings equal to Python's (docs/models.md):
- *     fc_load, fc_encode_image, fc_encode_text, fc_free, at the end.
+ *     fc_load, fc_encode_image, fc_encode_text, fc_free, at the end. On the
+ *     CPU, by default within 1e-5 with faster kernels, or bit for bit with
+ *     FC_KERNELS_REFERENCE.
  *
  * Usage
  *
@@ -71,7 +73,7 @@ extern "C" {
  * Version. The single source of truth: the Makefile reads these three lines.
  * ------------------------------------------------------------------------- */
 #define FC_VERSION_MAJOR 0
-#define FC_VERSION_MINOR 2
+#define FC_VERSION_MINOR 3
 #define FC_VERSION_PATCH 0
 #define FC_VERSION_NUMBER \
     (FC_VERSION_MAJOR * 10000 + FC_VERSION_MINOR * 100 + FC_VERSION_PATCH)
@@ -304,6 +306,22 @@ FC_API fc_status fc_tokenize(const fc_tokenizer *tokenizer, const char *text,
 /* An opaque loaded model. */
 typedef struct fc_model fc_model;
 
+/* Which kernels a float32 model runs on the CPU (fc_model_params.kernels).
+ * On a GPU, and for "load:cuda", both mean LibTorch's own kernels. */
+typedef enum fc_kernels {
+    /* The fastest kernels this LibTorch has: the model's linear layers run
+     * oneDNN's matmul instead of MKL's sgemm (about 2x faster for ViT-B/32
+     * on AMD CPUs, see docs/performance.md). Results differ from Python's
+     * by float32 rounding only: within 1e-5, typically a few 1e-6. A
+     * LibTorch without that kernel (Debian's 1.13) runs the reference
+     * kernels. The default. */
+    FC_KERNELS_FAST = 0,
+    /* The kernels Python's torch runs for the same archive, so that results
+     * are bit-identical to Python's on the same LibTorch build and thread
+     * count. */
+    FC_KERNELS_REFERENCE = 1
+} fc_kernels;
+
 typedef struct fc_model_params {
     size_t struct_size; /* set by fc_model_params_init                     */
     /* Where the model runs: "cpu", "cuda" or "cuda:N". NULL (the default)
@@ -328,6 +346,8 @@ typedef struct fc_model_params {
     /* Path of a bpe_simple_vocab_16e6.txt.gz to use instead of the copy built
      * into the library; NULL (the default) uses the built-in copy. */
     const char *bpe_path;
+    /* Since 0.3.0: FC_KERNELS_FAST (the default) or FC_KERNELS_REFERENCE. */
+    fc_kernels kernels;
 } fc_model_params;
 
 /* Fills `params` with the defaults; pass sizeof(*params). Since 0.2.0. */

@@ -20,6 +20,7 @@ fc_status fc_model_params_init(fc_model_params *params, size_t struct_size)
     p.image_size = 0;
     p.context_length = 0;
     p.bpe_path = NULL;
+    p.kernels = FC_KERNELS_FAST;
     memcpy(params, &p, p.struct_size);
     return FC_OK;
 }

@@ -49,6 +49,8 @@ static void usage(FILE *f)
           "  --no-truncate        fail on texts longer than the context\n"
           "  --no-warmup          skip the warm-up runs at load\n"
           "  --threads N          LibTorch intra-op threads\n"
+          "  --kernels K          fast (default) or reference: the CPU kernels\n"
+          "                       Python runs, for bit-identical float32 results\n"
           "\n"
           "similarity  cosine similarity of every image with every text: a table\n"
           "            with one row per image and one column per text.\n"

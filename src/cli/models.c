@@ -57,6 +57,16 @@ static int model_option(options *o, int argc, char **argv, int *i)
             fputs("fastclip: --threads must be 1 to 4096\n", stderr);
             return -1;
         }
+    } else if (strcmp(a, "--kernels") == 0 && has_value) {
+        const char *k = argv[++*i];
+        if (strcmp(k, "fast") == 0) {
+            o->load.kernels = FC_KERNELS_FAST;
+        } else if (strcmp(k, "reference") == 0) {
+            o->load.kernels = FC_KERNELS_REFERENCE;
+        } else {
+            fprintf(stderr, "fastclip: --kernels is \"%s\"; use fast or reference\n", k);
+            return -1;
+        }
     } else {
         return 0;
     }

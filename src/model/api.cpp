@@ -295,6 +295,8 @@ fc_status backend_load(const char *path, const char *mode, const fc_model_params
 
         model->towers.module = fc::load_archive(path, where);
         model->towers.device = where.device;
+        if (p.kernels == FC_KERNELS_FAST && where.float32 && where.device.is_cpu())
+            fc::use_onednn_linear(model->towers.module);
         model->shape = fc::read_shape(model->towers.module, p);
         model->towers.image_dtype = model->shape.image_dtype;
         int runs = p.warmup;

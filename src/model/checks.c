@@ -34,6 +34,10 @@ fc_status fc__resolve_model_params(const fc_model_params *in, fc_model_params *p
         return fc__fail(err, FC_ERR_INVALID_ARGUMENT,
                         "params.context_length is %d; it must be 0 (from the model) or 2 to "
                         "1000000", p->context_length);
+    if (p->kernels != FC_KERNELS_FAST && p->kernels != FC_KERNELS_REFERENCE)
+        return fc__fail(err, FC_ERR_INVALID_ARGUMENT,
+                        "params.kernels is %d; use FC_KERNELS_FAST or FC_KERNELS_REFERENCE",
+                        (int)p->kernels);
     return FC_OK;
 }
 

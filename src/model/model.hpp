@@ -29,6 +29,12 @@ struct Placement {
 // OpenAI's clip.load(jit=True) does (archive.cpp). Throws Failure or c10::Error.
 torch::jit::Module load_archive(const std::string &path, const Placement &placement);
 
+// Rewrites the linear layers of every method to run oneDNN's kernel when
+// their input is float32 (onednn_linear.cpp); returns how many it
+// rewrote, 0 when this LibTorch has no such kernel. For a model on the CPU.
+bool onednn_linear_available();
+int use_onednn_linear(torch::jit::Module &module);
+
 // What fc_load learns about a model from its attributes and parameters.
 struct Shape {
     int image_size = 0;     // n of the 3 x n x n input

@@ -2,7 +2,9 @@
  * each repeated for at least SECONDS after fc_load's warm-up. Prints JSON:
  * load time, embedding width, and median / p90 milliseconds per call.
  *
- *   fc_model_bench MODEL MODE THREADS SECONDS IMAGE TEXT */
+ *   fc_model_bench MODEL MODE THREADS SECONDS IMAGE TEXT [fast|reference]
+ *
+ * The last argument picks fc_model_params.kernels (default fast). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,13 +58,15 @@ static int measure(const char *name, fc_status (*fn)(const call *, fc_error *), 
 
 int main(int argc, char **argv)
 {
-    if (argc != 7) {
-        fputs("usage: fc_model_bench MODEL MODE THREADS SECONDS IMAGE TEXT\n", stderr);
+    if (argc != 7 && argc != 8) {
+        fputs("usage: fc_model_bench MODEL MODE THREADS SECONDS IMAGE TEXT [fast|reference]\n", stderr);
         return 2;
     }
     fc_model_params p;
     fc_model_params_init(&p, sizeof p);
     p.n_threads = atoi(argv[3]);
+    if (argc == 8)
+        p.kernels = strcmp(argv[7], "reference") == 0 ? FC_KERNELS_REFERENCE : FC_KERNELS_FAST;
     double seconds = atof(argv[4]);
     fc_error err;
     fc_model *m = NULL;

@@ -38,7 +38,9 @@ context_length, embed_dim and reference method):
                     the projections are half as `convert_weights` leaves them,
                     LayerNorms and embeddings float32; int64 buffers
                     input_resolution, context_length and vocab_size on the
-                    root. Made without a GPU: the weights are bfloat16 while
+                    root. Linear layers are traced in torch 1.7's forms
+                    (addmm, or matmul and add_), as OpenAI's were.
+                    Made without a GPU: the weights are bfloat16 while
                     tracing on the CPU, then every bfloat16 dtype constant
                     that feeds a `dtype` argument becomes half, every "cpu"
                     Device constant "cuda:0", and the weights half. `make`
@@ -81,7 +83,10 @@ if __name__ == "__main__" and sys.argv[1:2] == ["make"] and os.environ.get("PYTH
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
+# The reference's thread count; the tests run our reference kernels with the
+# same count (modeltools.REFERENCE_THREADS), so that the sums are the same.
+torch.set_num_threads(int(os.environ.get("FASTCLIP_REFERENCE_THREADS") or
+                          max(1, min(4, os.cpu_count() or 1))))
 
 VOCAB = 49408
 HALF, BFLOAT16 = 5, 15  # c10::ScalarType numbers
@@ -159,12 +164,36 @@ def add_buffers(m, spec):
     m.register_buffer("vocab_size", torch.tensor(VOCAB))
 
 
-def trace(m, spec):
+def _linear_as_torch_1_7(input, weight, bias=None):
+    """torch.nn.functional.linear as torch 1.7 wrote it in Python, which is
+    what OpenAI's released archives were traced with: addmm(b, x, t(W)) for
+    2-D input with a bias, else matmul(x, t(W)) then add_(b). Newer torches
+    trace a single aten::linear instead."""
+    if input.dim() == 2 and bias is not None:
+        return torch.addmm(bias, input, weight.t())
+    output = input.matmul(weight.t())
+    if bias is not None:
+        output += bias
+    return output
+
+
+def trace(m, spec, legacy_linear=False):
+    """Traces forward, encode_image and encode_text; with `legacy_linear`,
+    linear layers are traced in torch 1.7's form (_linear_as_torch_1_7).
+    nn.Linear and multi_head_attention_forward both look up
+    torch.nn.functional's global `linear` at call time."""
     img, txt = example_inputs(spec)
-    with torch.no_grad():
-        return torch.jit.trace_module(
-            m, {"forward": (img, txt), "encode_image": img, "encode_text": txt},
-            check_trace=False)
+    functional = torch.nn.functional
+    saved = functional.linear
+    if legacy_linear:
+        functional.linear = _linear_as_torch_1_7
+    try:
+        with torch.no_grad():
+            return torch.jit.trace_module(
+                m, {"forward": (img, txt), "encode_image": img, "encode_text": txt},
+                check_trace=False)
+    finally:
+        functional.linear = saved
 
 
 def to_bfloat16_like_convert_weights(m):
@@ -386,12 +415,15 @@ def make_openai_style(path):
     m = build("openai_style")
     add_buffers(m, spec)
     to_bfloat16_like_convert_weights(m)
-    traced = trace(m, spec)
+    traced = trace(m, spec, legacy_linear=True)
     counts = patch_as_if_gpu_half(traced)
     assert counts["dtype"] > 0 and counts["device"] > 0, counts
     text = graph_text(traced)
     assert '"cpu"' not in text, "a cpu device constant is left"
     assert '"cuda:0"' in text
+    # Linear layers in torch 1.7's traced forms, as in OpenAI's archives.
+    assert "aten::linear" not in text
+    assert "aten::matmul" in text and "aten::addmm" in text and "aten::add_" in text
     dtypes = {p.dtype for p in traced.parameters()}
     assert dtypes == {torch.float16, torch.float32}, dtypes
     torch.jit.save(traced, str(path))
@@ -525,6 +557,9 @@ def make(outdir):
         "generator_sha256": hashlib.sha256(pathlib.Path(__file__).read_bytes()).hexdigest(),
         "python": sys.executable,
         "torch": torch.__version__,
+        # Whether this torch (so the LibTorch of the same version) has the
+        # oneDNN linear kernel that libfastclip's fast kernels use.
+        "onednn_linear": hasattr(torch.ops.mkldnn, "_linear_pointwise"),
         "models": entries,
     }
     tmp = outdir / "manifest.json.tmp"

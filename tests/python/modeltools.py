@@ -27,6 +27,9 @@ from fctools import BUILD, ROOT, TIMEOUT_SCALE
 
 CLIPMODELS = ROOT / "tests" / "models" / "clipmodels.py"
 MODEL_NAMES = ("openai_style", "traced_fp32", "scripted_fp32", "bare_traced")
+# Intra-op threads of the reference runs (passed to clipmodels.py); a run of
+# ours that must be bit-identical to them uses the same count.
+REFERENCE_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
 def model_python():
@@ -76,7 +79,8 @@ def run_model_python(args, timeout=300):
     failure."""
     python = model_python()
     proc = subprocess.run([str(python), str(CLIPMODELS), *[str(a) for a in args]],
-                          capture_output=True, timeout=timeout * TIMEOUT_SCALE, cwd=str(ROOT))
+                          capture_output=True, timeout=timeout * TIMEOUT_SCALE, cwd=str(ROOT),
+                          env=dict(os.environ, FASTCLIP_REFERENCE_THREADS=str(REFERENCE_THREADS)))
     if proc.returncode != 0:
         raise RuntimeError("%s %s %s failed (exit %s):\n%s" % (
             python, CLIPMODELS.name, " ".join(str(a) for a in args), proc.returncode,
@@ -105,6 +109,7 @@ def build_models():
         e = dict(e)
         e["path"] = outdir / e["file"]
         e["torch"] = manifest["torch"]
+        e["onednn_linear"] = manifest["onednn_linear"]
         out[e["name"]] = e
     return out
 
@@ -150,9 +155,14 @@ def tokenize(texts, context_length):
 
 
 def embed_args(model, images=(), texts=(), normalize=False, rgb_first=False,
-               warmup=False, image_size=None, mode="load:cpu", out=None):
+               warmup=False, image_size=None, mode="load:cpu", out=None,
+               kernels=None, threads=None):
     """The argument list of one `fastclip embed` call."""
     args = ["embed", "--model", model["path"], "--mode", mode]
+    if kernels is not None:
+        args += ["--kernels", kernels]
+    if threads is not None:
+        args += ["--threads", threads]
     if normalize:
         args.append("--normalize")
     if rgb_first:

@@ -337,6 +337,18 @@ def runs(models, cli, image_files, workdir):
             a = mt.read_embeddings(o, len(cases) + len(TEXTS))
             r.ours_image = {c.id: a[i] for i, c in enumerate(cases)}
             r.ours_text = a[len(cases):]
+        # The same call with the reference kernels (Python's own) and the
+        # reference's thread count: Python's results bit for bit.
+        r.kernels_proc = None
+        if r.proc.returncode == 0:
+            o = d / ("%s-reference-kernels.npy" % name)
+            r.kernels_proc = cli(mt.embed_args(
+                r.model, [image_files[c.id] for c in cases], TEXTS, out=o,
+                kernels="reference", threads=mt.REFERENCE_THREADS), timeout=300)
+            if r.kernels_proc.returncode == 0:
+                a = mt.read_embeddings(o, len(cases) + len(TEXTS))
+                r.kernels_image = {c.id: a[i] for i, c in enumerate(cases)}
+                r.kernels_text = a[len(cases):]
         r.rgb_proc = None
         if name in RGB_FIRST_MODELS:
             o = d / ("%s-rgb-first.npy" % name)
@@ -420,6 +432,56 @@ def test_text_embedding(runs, name, i):
     ours_or_fail(r)
     close(r.ours_text[i], r.ref_text[i], TOL, "%s context=%d text %r (tokens %s)" % (
         name, r.model["context_length"], TEXTS[i][:60], r.tokens[i][:12].tolist()))
+
+
+def reference_kernel_rows(r):
+    """(ours with the reference kernels, the reference, label) for every
+    image and text the reference embeds the same way."""
+    ours_or_fail(r)
+    if r.kernels_proc.returncode != 0:
+        pytest.fail("fastclip embed --kernels reference failed: %s" % describe(r.kernels_proc))
+    rows = []
+    for cid, want in r.ref_image.items():
+        case = next(c for c in IMAGES if c.id == cid)
+        if cid in r.kernels_image and not version_reason(case, r.model["image_size"]):
+            rows.append((r.kernels_image[cid], want, "image " + cid))
+    for i, want in enumerate(r.ref_text):
+        rows.append((r.kernels_text[i], want, "text %r" % TEXTS[i][:40]))
+    return rows
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_reference_kernels_are_bit_identical(runs, name):
+    """--kernels reference runs the kernels Python runs, with its thread
+    count: every embedding equals Python's bit for bit, not merely to 1e-5."""
+    rows = reference_kernel_rows(runs[name])
+    assert len(rows) >= len(TEXTS) + 20, len(rows)
+    differ = [(label, mt.max_abs_diff(ours, want)) for ours, want, label in rows
+              if not np.array_equal(ours, want)]
+    assert not differ, "%d of %d rows differ from Python, e.g. %s" % (
+        len(differ), len(rows), differ[:3])
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_fast_kernels_change_only_roundings(runs, name):
+    """The default fast kernels are really in use where LibTorch has them
+    (the rows differ from the reference kernels' in the last bits; all are
+    within TOL, which test_image_embedding and test_text_embedding check
+    against Python), and where it has not (Debian's 1.13) they are the
+    reference kernels."""
+    r = runs[name]
+    rows = reference_kernel_rows(r)
+    fast = {label: ours for ours, _, label in
+            [(r.ours_image[cid], None, "image " + cid) for cid in r.kernels_image] +
+            [(r.ours_text[i], None, "text %r" % TEXTS[i][:40]) for i in range(len(TEXTS))]}
+    diffs = [mt.max_abs_diff(fast[label], ref_kernels) for ref_kernels, _, label in rows]
+    if r.model["onednn_linear"]:
+        changed = sum(d > 0 for d in diffs)
+        assert changed >= len(rows) // 2, "only %d of %d rows changed: are the fast " \
+            "kernels in use? (torch %s)" % (changed, len(rows), r.model["torch"])
+        assert max(diffs) <= TOL, max(diffs)
+    else:
+        assert max(diffs) == 0.0, (max(diffs), r.model["torch"])
 
 
 def test_truncation_matters():

@@ -93,6 +93,18 @@ static int errors(const char *model_path, const char *image_path, const char *pp
     fc_model_params_init(&lp, sizeof lp);
     lp.warmup = -1;
     expect(fc_load(model_path, NULL, &lp, &m, &err), &err, FC_ERR_INVALID_ARGUMENT, "warmup", "load negative warmup");
+    fc_model_params_init(&lp, sizeof lp);
+    check(lp.kernels == FC_KERNELS_FAST, "kernels default to FC_KERNELS_FAST", NULL);
+    *(int *)&lp.kernels = 7;
+    expect(fc_load(model_path, NULL, &lp, &m, &err), &err, FC_ERR_INVALID_ARGUMENT, "kernels", "load bad kernels");
+    /* A caller built against 0.2.0's header passes the struct without
+     * `kernels`: accepted, with the default. */
+    fc_model_params_init(&lp, offsetof(fc_model_params, kernels));
+    *(int *)&lp.kernels = 7; /* beyond the caller's struct: never read */
+    lp.warmup = 0;
+    expect(fc_load(model_path, NULL, &lp, &m, &err), &err, FC_OK, NULL, "load 0.2.0-sized params");
+    fc_free(m);
+    m = NULL;
     check(fc_model_params_init(NULL, sizeof lp) == FC_ERR_INVALID_ARGUMENT, "model params init NULL", NULL);
     check(fc_model_params_init(&lp, 4) == FC_ERR_INVALID_ARGUMENT, "model params init too small", NULL);
     expect(fc_load("/nonexistent/model.pt", NULL, NULL, &m, &err), &err, FC_ERR_IO, "/nonexistent/model.pt", "load missing file");
