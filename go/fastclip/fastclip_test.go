@@ -654,6 +654,82 @@ func TestNormalizeEqualsCLI(t *testing.T) {
 	}
 }
 
+// encodeAll is what fastclip embed writes: the images in one batch, then
+// the texts in another.
+func encodeAll(t *testing.T, m *fastclip.Model, images, txts []string) []float32 {
+	t.Helper()
+	ims, err := m.EncodeImages(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txs, err := m.EncodeTexts(txts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return flatten(append(ims, txs...))
+}
+
+// TestKernelsEqualCLI: WithKernels(KernelsReference) gives fastclip embed
+// --kernels reference bit for bit, the default and WithKernels(KernelsFast)
+// give --kernels fast (the command's default), and the two agree to float32
+// rounding.
+func TestKernelsEqualCLI(t *testing.T) {
+	needModels(t)
+	if fastclip.KernelsFast.String() != "fast" || fastclip.KernelsReference.String() != "reference" ||
+		fastclip.Kernels(7).String() != "Kernels(7)" || fastclip.KernelsFast != 0 || fastclip.KernelsReference != 1 {
+		t.Fatal("Kernels values do not mirror fc_kernels")
+	}
+	for _, g := range goodModels {
+		g := g
+		t.Run(g.name, func(t *testing.T) {
+			paths := goodPaths()
+			wantFast, _ := cliEmbed(t, g.name, append([]string{"--kernels", "fast"}, g.cli...), paths, texts)
+			wantRef, _ := cliEmbed(t, g.name, append([]string{"--kernels", "reference"}, g.cli...), paths, texts)
+
+			fast := encodeAll(t, model(t, g.name), paths, texts) // loaded with the defaults
+			assertSame(t, "default kernels vs fastclip embed --kernels fast", fast, wantFast)
+
+			load := func(k fastclip.Kernels) *fastclip.Model {
+				m, err := fastclip.Load(modelPath(g.name), "load:cpu", append([]fastclip.Option{fastclip.WithKernels(k)}, g.opts...)...)
+				if err != nil {
+					t.Fatalf("Load with %v kernels: %v", k, err)
+				}
+				return m
+			}
+			m := load(fastclip.KernelsFast)
+			assertSame(t, "KernelsFast vs fastclip embed --kernels fast", encodeAll(t, m, paths, texts), wantFast)
+			m.Close()
+
+			m = load(fastclip.KernelsReference)
+			defer m.Close()
+			ref := encodeAll(t, m, paths, texts)
+			assertSame(t, "KernelsReference vs fastclip embed --kernels reference", ref, wantRef)
+			w, _ := cliEmbed(t, g.name, append([]string{"--kernels", "reference"}, g.cli...), paths[:1], texts[:1])
+			one, err := m.EncodeImage(paths[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertSame(t, "EncodeImage, KernelsReference", one, w[:m.Dim()])
+			one, err = m.EncodeText(texts[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertSame(t, "EncodeText, KernelsReference", one, w[m.Dim():])
+
+			var worst float64
+			for i := range fast {
+				if d := math.Abs(float64(fast[i]) - float64(ref[i])); d > worst || math.IsNaN(d) {
+					worst = d
+				}
+			}
+			if !(worst <= 1e-5) {
+				t.Fatalf("fast and reference kernels differ by %g", worst)
+			}
+			t.Logf("fast vs reference: at most %g apart", worst)
+		})
+	}
+}
+
 func TestModelSizes(t *testing.T) {
 	needModels(t)
 	for _, c := range []struct {
@@ -777,6 +853,9 @@ func TestLoadErrors(t *testing.T) {
 		{"negative warm-up", modelPath("openai_style"), "load:cpu", []fastclip.Option{fastclip.WithWarmup(-1)}, fastclip.ErrInvalidArgument},
 		{"negative image size", modelPath("openai_style"), "load:cpu", []fastclip.Option{fastclip.WithImageSize(-2)}, fastclip.ErrInvalidArgument},
 		{"missing BPE file", modelPath("openai_style"), "load:cpu", []fastclip.Option{fastclip.WithBPE(filepath.Join(imgDir, "missing.gz"))}, fastclip.ErrIO},
+		{"kernels 2", modelPath("openai_style"), "load:cpu", []fastclip.Option{fastclip.WithKernels(2)}, fastclip.ErrInvalidArgument},
+		{"kernels -1", modelPath("openai_style"), "load:cpu", []fastclip.Option{fastclip.WithKernels(-1)}, fastclip.ErrInvalidArgument},
+		{"kernels 1<<32", modelPath("openai_style"), "load:cpu", []fastclip.Option{fastclip.WithKernels(1 << 32)}, fastclip.ErrInvalidArgument},
 	} {
 		m, err := fastclip.Load(c.path, c.mode, append([]fastclip.Option{quick}, c.opts...)...)
 		if m != nil {

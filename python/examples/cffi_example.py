@@ -76,6 +76,7 @@ typedef struct fc_tokenizer_params {
 } fc_tokenizer_params;
 
 typedef struct fc_model fc_model;
+typedef enum fc_kernels { FC_KERNELS_FAST = 0, FC_KERNELS_REFERENCE = 1 } fc_kernels;
 typedef struct fc_model_params {
     size_t struct_size;
     const char *device;
@@ -84,6 +85,7 @@ typedef struct fc_model_params {
     int image_size;
     int context_length;
     const char *bpe_path;
+    fc_kernels kernels;    /* since 0.3.0 */
 } fc_model_params;
 
 typedef struct fc_image {

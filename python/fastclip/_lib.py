@@ -20,8 +20,9 @@ import threading
 
 # The soname this package was written against (fastclip.h's major version).
 SONAME = "libfastclip.so.0"
-# The oldest library with everything the package calls (the model API).
-MIN_VERSION = (0, 2, 0)
+# The oldest library with everything the package calls (the model API, and
+# fc_model_params.kernels, new in 0.3.0).
+MIN_VERSION = (0, 3, 0)
 ENV_LIBRARY = "FASTCLIP_LIBRARY"
 
 c_size_t = ctypes.c_size_t
@@ -62,7 +63,8 @@ class fc_model_params(ctypes.Structure):
                 ("n_threads", c_int),
                 ("image_size", c_int),
                 ("context_length", c_int),
-                ("bpe_path", c_char_p)]
+                ("bpe_path", c_char_p),
+                ("kernels", c_int)]  # fc_kernels, since 0.3.0
 
 
 class fc_image(ctypes.Structure):
@@ -98,6 +100,7 @@ ORDER_PIL, ORDER_RGB_FIRST = 0, 1
 TRUNCATE, NO_TRUNCATE = 0, 1
 IMAGE_FILE, IMAGE_MEMORY, IMAGE_PIXELS = 1, 2, 3
 PIXEL_GRAY8, PIXEL_GRAYA8, PIXEL_RGB8, PIXEL_RGBA8, PIXEL_BGR8, PIXEL_BGRA8 = 1, 2, 3, 4, 5, 6
+KERNELS_FAST, KERNELS_REFERENCE = 0, 1
 
 _P = ctypes.POINTER
 _status = c_int

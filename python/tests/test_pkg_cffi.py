@@ -132,3 +132,37 @@ def test_preprocess_through_cffi(example, lib, images):
     status = lib.fc_preprocess_memory(data, len(data), params, out, n, err)
     assert status == lib.FC_ERR_UNKNOWN_FORMAT
     assert b"not an image" in ffi.string(err.message)
+
+
+def test_kernels_through_cffi(example, lib, models):
+    """fc_model_params.kernels as the example declares it: FC_KERNELS_FAST
+    by default, FC_KERNELS_REFERENCE gives the package's "reference"
+    embeddings, and fc_load refuses any other value with
+    FC_ERR_INVALID_ARGUMENT."""
+    ffi = example.ffi
+    entry = models["traced_fp32"]
+    path = os.fsencode(entry["path"])
+    params = ffi.new("fc_model_params *")
+    assert lib.fc_model_params_init(params, ffi.sizeof("fc_model_params")) == lib.FC_OK
+    assert params.kernels == lib.FC_KERNELS_FAST == 0 and lib.FC_KERNELS_REFERENCE == 1
+    params.warmup = 0
+    model = ffi.new("fc_model **")
+    err = ffi.new("fc_error *")
+    for bad in (2, 1000):   # cffi makes fc_kernels unsigned: no negative values
+        params.kernels = bad
+        assert lib.fc_load(path, b"load:cpu", params, model, err) == lib.FC_ERR_INVALID_ARGUMENT
+        assert model[0] == ffi.NULL and b"kernels" in ffi.string(err.message)
+
+    params.kernels = lib.FC_KERNELS_REFERENCE
+    assert lib.fc_load(path, b"load:cpu", params, model, err) == lib.FC_OK, \
+        ffi.string(err.message)
+    try:
+        dim = lib.fc_model_dim(model[0])
+        out = ffi.new("float[]", dim)
+        text = ffi.new("char[]", b"a photo of a cat")
+        assert lib.fc_encode_text(model[0], text, ffi.NULL, out, dim, err) == lib.FC_OK
+        got = np.frombuffer(ffi.buffer(out), np.float32).copy()
+    finally:
+        lib.fc_free(model[0])
+    with fastclip.Model(entry["path"], warmup=0, kernels="reference") as ref:
+        assert same(got, ref.encode_text("a photo of a cat"))

@@ -20,6 +20,25 @@ def test_struct_layouts_match_the_header(c_layout):
             assert (desc.offset, desc.size) == want[f], (name, f)
 
 
+def test_struct_fields_cover_the_header(header_text):
+    """STRUCT_FIELDS (which the layout checks above and in test_pkg_cffi.py
+    walk) names every field of every struct of fastclip.h, in order, so a
+    field added to the header fails here until the package mirrors it."""
+    no_comments = re.sub(r"/\*.*?\*/", " ", header_text, flags=re.S)
+    bodies = dict((m.group(1), m.group(2)) for m in re.finditer(
+        r"typedef struct (fc_\w+) \{(.*?)\} \1;", no_comments, re.S))
+    assert set(bodies) == set(STRUCT_FIELDS), set(bodies) ^ set(STRUCT_FIELDS)
+    for name, body in bodies.items():
+        fields = []
+        for decl in filter(None, (d.strip() for d in body.split(";"))):
+            declarators = decl.split(",")
+            first = declarators[0].split()[-1]
+            for d in [first] + declarators[1:]:
+                fields.append(re.match(r"\**\s*(\w+)", d.strip()).group(1))
+        assert fields == STRUCT_FIELDS[name], name
+    assert STRUCT_FIELDS["fc_model_params"][-1] == "kernels"
+
+
 def test_statuses_match_the_header(header_text):
     body = header_text[header_text.index("typedef enum fc_status"):]
     body = body[:body.index("} fc_status;")]
@@ -38,7 +57,9 @@ def test_enum_values_match_the_header(header_text):
                         ("FC_IMAGE_PIXELS", _lib.IMAGE_PIXELS), ("FC_PIXEL_GRAY8", _lib.PIXEL_GRAY8),
                         ("FC_PIXEL_GRAYA8", _lib.PIXEL_GRAYA8), ("FC_PIXEL_RGB8", _lib.PIXEL_RGB8),
                         ("FC_PIXEL_RGBA8", _lib.PIXEL_RGBA8), ("FC_PIXEL_BGR8", _lib.PIXEL_BGR8),
-                        ("FC_PIXEL_BGRA8", _lib.PIXEL_BGRA8)]:
+                        ("FC_PIXEL_BGRA8", _lib.PIXEL_BGRA8),
+                        ("FC_KERNELS_FAST", _lib.KERNELS_FAST),
+                        ("FC_KERNELS_REFERENCE", _lib.KERNELS_REFERENCE)]:
         m = re.search(r"\b%s = (\d+)" % name, header_text)
         assert m and int(m.group(1)) == value, name
     m = re.search(r"#define FC_ERROR_MESSAGE_SIZE (\d+)", header_text)
