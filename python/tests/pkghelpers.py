@@ -20,6 +20,26 @@ def cli_model_args(entry):
     return args
 
 
+def cli_embed(cli, tmp_path, entry, images=(), texts=(), normalize=False, rgb_first=False,
+              kernels=None):
+    """The rows `fastclip embed -o` writes for a test model: the images,
+    then the texts. kernels None leaves --kernels to the CLI's default."""
+    out = tmp_path / "embed.npy"
+    args = ["embed", *cli_model_args(entry), "-o", out]
+    if kernels is not None:
+        args += ["--kernels", kernels]
+    if normalize:
+        args.append("--normalize")
+    if rgb_first:
+        args.append("--rgb-first")
+    for f in images:
+        args += ["--image", f]
+    for t in texts:
+        args += ["--text", t]
+    cli(args)
+    return npy(out)
+
+
 def npy(path):
     """A float32 array `fastclip ... -o X.npy` wrote."""
     a = np.load(path, allow_pickle=False)

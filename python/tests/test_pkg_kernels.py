@@ -10,27 +10,11 @@ import numpy as np
 import pytest
 
 import fastclip
-from pkghelpers import cli_model_args, model_kwargs, npy, same
+from pkghelpers import cli_embed, model_kwargs, same
 
 TEXTS = ["a photo of a cat", "", "ünïcödé ✓ 日本語", "an extremely long caption " * 20]
 IMAGES = ["photo.jpg", "rgba.png", "gray.png", "la.png", "indexed.gif"]
 MODELS = ["openai_style", "traced_fp32", "scripted_fp32", "bare_traced"]
-
-
-def embed(cli, tmp_path, entry, kernels, images=(), texts=(), normalize=False):
-    """`fastclip embed`, with --kernels K unless kernels is None."""
-    out = tmp_path / ("embed-%s.npy" % kernels)
-    args = ["embed", *cli_model_args(entry), "-o", out]
-    if kernels is not None:
-        args += ["--kernels", kernels]
-    if normalize:
-        args.append("--normalize")
-    for f in images:
-        args += ["--image", f]
-    for t in texts:
-        args += ["--text", t]
-    cli(args)
-    return npy(out)
 
 
 def encode(model, paths, texts, normalize=False):
@@ -53,12 +37,12 @@ def test_reference_equals_the_cli(cli, images, tmp_path, pair):
     entry, _, model = pair
     assert model.kernels == "reference"
     paths = [images[n] for n in IMAGES]
-    want = embed(cli, tmp_path, entry, "reference", paths, TEXTS)
+    want = cli_embed(cli, tmp_path, entry, paths, TEXTS, kernels="reference")
     assert same(encode(model, paths, TEXTS), want)
-    want = embed(cli, tmp_path, entry, "reference", paths, TEXTS, normalize=True)
+    want = cli_embed(cli, tmp_path, entry, paths, TEXTS, normalize=True, kernels="reference")
     assert same(encode(model, paths, TEXTS, normalize=True), want)
     # One item per call, against the command given one image and one text.
-    want = embed(cli, tmp_path, entry, "reference", [paths[0]], [TEXTS[2]])
+    want = cli_embed(cli, tmp_path, entry, [paths[0]], [TEXTS[2]], kernels="reference")
     assert same(model.encode_image(paths[0]), want[0])
     assert same(model.encode_text(TEXTS[2]), want[1])
 
@@ -67,13 +51,13 @@ def test_default_equals_the_fast_cli(cli, images, tmp_path, models, pair):
     entry, model, _ = pair
     assert model.kernels == "fast"
     paths = [images[n] for n in IMAGES]
-    want = embed(cli, tmp_path, entry, "fast", paths, TEXTS)
-    assert same(embed(cli, tmp_path, entry, None, paths, TEXTS), want)  # the CLI's default
+    want = cli_embed(cli, tmp_path, entry, paths, TEXTS, kernels="fast")
+    assert same(cli_embed(cli, tmp_path, entry, paths, TEXTS), want)  # the CLI's default
     got = encode(model, paths, TEXTS)
     assert same(got, want)
     with fastclip.Model(entry["path"], kernels="fast", **model_kwargs(entry)) as fast:
         assert same(encode(fast, paths, TEXTS), want)
-    want = embed(cli, tmp_path, entry, "fast", [paths[0]], [TEXTS[2]])
+    want = cli_embed(cli, tmp_path, entry, [paths[0]], [TEXTS[2]], kernels="fast")
     assert same(model.encode_image(paths[0]), want[0])
     assert same(model.encode_text(TEXTS[2]), want[1])
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import fastclip
-from pkghelpers import cli_model_args, model_kwargs, npy, same
+from pkghelpers import cli_embed, model_kwargs, same
 
 TEXTS = ["a photo of a cat", "", "ünïcödé ✓ 日本語", "an extremely long caption " * 20,
          "-starts with a dash"]
@@ -18,21 +18,6 @@ def loaded(request, models):
     entry = models[request.param]
     with fastclip.Model(entry["path"], **model_kwargs(entry)) as model:
         yield entry, model
-
-
-def embed(cli, tmp_path, entry, images=(), texts=(), normalize=False, rgb_first=False):
-    out = tmp_path / "embed.npy"
-    args = ["embed", *cli_model_args(entry), "-o", out]
-    if normalize:
-        args.append("--normalize")
-    if rgb_first:
-        args.append("--rgb-first")
-    for f in images:
-        args += ["--image", f]
-    for t in texts:
-        args += ["--text", t]
-    cli(args)
-    return npy(out)
 
 
 def test_properties(loaded):
@@ -48,7 +33,7 @@ def test_properties(loaded):
 def test_equals_the_cli(cli, images, tmp_path, loaded, normalize, rgb_first):
     entry, model = loaded
     paths = [images[n] for n in IMAGES]
-    want = embed(cli, tmp_path, entry, paths, TEXTS, normalize, rgb_first)
+    want = cli_embed(cli, tmp_path, entry, paths, TEXTS, normalize, rgb_first)
     assert want.shape == (len(paths) + len(TEXTS), model.dim)
     want_images, want_texts = want[:len(paths)], want[len(paths):]
 
@@ -63,7 +48,7 @@ def test_equals_the_cli(cli, images, tmp_path, loaded, normalize, rgb_first):
     # One item per call: the CLI with one image and one text (batches of
     # one). Rows of a larger batch agree to rounding only: LibTorch's
     # kernels may sum in another order for another batch size.
-    want = embed(cli, tmp_path, entry, [paths[1]], [TEXTS[2]], normalize, rgb_first)
+    want = cli_embed(cli, tmp_path, entry, [paths[1]], [TEXTS[2]], normalize, rgb_first)
     one = model.encode_image(paths[1], normalize=normalize, rgb_first=rgb_first)
     assert one.shape == (model.dim,) and one.dtype == np.float32
     assert same(one, want[0])

@@ -32,7 +32,6 @@ torch::jit::Module load_archive(const std::string &path, const Placement &placem
 // Rewrites the linear layers of every method to run oneDNN's kernel when
 // their input is float32 (onednn_linear.cpp); returns how many it
 // rewrote, 0 when this LibTorch has no such kernel. For a model on the CPU.
-bool onednn_linear_available();
 int use_onednn_linear(torch::jit::Module &module);
 
 // What fc_load learns about a model from its attributes and parameters.

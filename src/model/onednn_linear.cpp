@@ -6,8 +6,8 @@
 // EPYC (Zen 4) of our CI machines, oneDNN's matmul (which LibTorch also
 // carries, as mkldnn::_linear_pointwise) takes 0.42 times MKL's time for the
 // ViT-B/32 shapes. oneDNN sums in another order than MKL, so results move by
-// a few float32 roundings (measured: up to 4e-6 on our test models); that
-// is why fc_model_params.kernels lets a caller keep the reference kernels,
+// a few float32 roundings (measured: up to 6.2e-6 on a ViT-B/32-shaped
+// model, docs/models.md); that is why fc_model_params.kernels lets a caller keep the reference kernels,
 // which give Python's bits exactly.
 //
 // The swap is a graph rewrite done once at load. Each linear layer
@@ -126,14 +126,9 @@ void swap(Graph &graph, const Linear &l)
 
 } // namespace
 
-bool onednn_linear_available()
-{
-    return c10::Dispatcher::singleton().findSchema({kOneDnnLinear, ""}).has_value();
-}
-
 int use_onednn_linear(torch::jit::Module &module)
 {
-    if (!onednn_linear_available())
+    if (!c10::Dispatcher::singleton().findSchema({kOneDnnLinear, ""}).has_value())
         return 0;
     // Submodules of one type share their methods' graphs: rewrite each once.
     std::unordered_set<const Graph *> done;

@@ -434,9 +434,10 @@ def test_text_embedding(runs, name, i):
         name, r.model["context_length"], TEXTS[i][:60], r.tokens[i][:12].tolist()))
 
 
-def reference_kernel_rows(r):
-    """(ours with the reference kernels, the reference, label) for every
-    image and text the reference embeds the same way."""
+def kernel_rows(r):
+    """(ours with the reference kernels, ours with the default fast ones,
+    the reference, label) for every image and text the reference embeds the
+    same way."""
     ours_or_fail(r)
     if r.kernels_proc.returncode != 0:
         pytest.fail("fastclip embed --kernels reference failed: %s" % describe(r.kernels_proc))
@@ -444,9 +445,9 @@ def reference_kernel_rows(r):
     for cid, want in r.ref_image.items():
         case = next(c for c in IMAGES if c.id == cid)
         if cid in r.kernels_image and not version_reason(case, r.model["image_size"]):
-            rows.append((r.kernels_image[cid], want, "image " + cid))
+            rows.append((r.kernels_image[cid], r.ours_image[cid], want, "image " + cid))
     for i, want in enumerate(r.ref_text):
-        rows.append((r.kernels_text[i], want, "text %r" % TEXTS[i][:40]))
+        rows.append((r.kernels_text[i], r.ours_text[i], want, "text %r" % TEXTS[i][:40]))
     return rows
 
 
@@ -454,9 +455,9 @@ def reference_kernel_rows(r):
 def test_reference_kernels_are_bit_identical(runs, name):
     """--kernels reference runs the kernels Python runs, with its thread
     count: every embedding equals Python's bit for bit, not merely to 1e-5."""
-    rows = reference_kernel_rows(runs[name])
+    rows = kernel_rows(runs[name])
     assert len(rows) >= len(TEXTS) + 20, len(rows)
-    differ = [(label, mt.max_abs_diff(ours, want)) for ours, want, label in rows
+    differ = [(label, mt.max_abs_diff(ours, want)) for ours, _, want, label in rows
               if not np.array_equal(ours, want)]
     assert not differ, "%d of %d rows differ from Python, e.g. %s" % (
         len(differ), len(rows), differ[:3])
@@ -470,11 +471,8 @@ def test_fast_kernels_change_only_roundings(runs, name):
     against Python), and where it has not (Debian's 1.13) they are the
     reference kernels."""
     r = runs[name]
-    rows = reference_kernel_rows(r)
-    fast = {label: ours for ours, _, label in
-            [(r.ours_image[cid], None, "image " + cid) for cid in r.kernels_image] +
-            [(r.ours_text[i], None, "text %r" % TEXTS[i][:40]) for i in range(len(TEXTS))]}
-    diffs = [mt.max_abs_diff(fast[label], ref_kernels) for ref_kernels, _, label in rows]
+    rows = kernel_rows(r)
+    diffs = [mt.max_abs_diff(fast, reference) for reference, fast, _, _ in rows]
     if r.model["onednn_linear"]:
         changed = sum(d > 0 for d in diffs)
         assert changed >= len(rows) // 2, "only %d of %d rows changed: are the fast " \
