@@ -210,10 +210,62 @@ def libtorch_description():
     return f"LibTorch {version} ({libtorch or 'none'}), BLAS {blas}"
 
 
+def samples(times_ms):
+    """median, p90 and count of per-call milliseconds, as timeit reports."""
+    times = sorted(times_ms)
+    return {"median_ms": statistics.median(times),
+            "p90_ms": times[len(times) * 9 // 10], "runs": len(times)}
+
+
+def python_burst(fn, seconds):
+    """Calls fn for at least `seconds` (at least 3 times); milliseconds each."""
+    times = []
+    start = time.perf_counter()
+    while len(times) < 3 or time.perf_counter() - start < seconds:
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return times
+
+
+class OurModel:
+    """A running fc_model_bench with one kernels choice: fc_load once, then
+    a burst of calls per request (tests/bench/fc_model_bench.c)."""
+
+    def __init__(self, path, kernels, image):
+        self.proc = subprocess.Popen(
+            [str(BUILD / "bench/fc_model_bench"), str(path), "load:cpu", str(MODEL_THREADS),
+             kernels, str(image), CAPTION],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.info = self._reply()
+
+    def _reply(self):
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("fc_model_bench failed (exit %s)" % self.proc.wait())
+        return json.loads(line)
+
+    def burst(self, call, seconds):
+        self.proc.stdin.write("%s %f\n" % (call, seconds))
+        self.proc.stdin.flush()
+        return self._reply()["ms"]
+
+    def close(self):
+        self.proc.stdin.close()
+        if self.proc.wait() != 0:
+            raise RuntimeError("fc_model_bench exited with %s" % self.proc.returncode)
+
+
+MODEL_ROUNDS = 5
+
+
 def model_rows(image):
-    """fc_encode_image from a file and fc_encode_text, batch 1, next to the
-    Python pipeline (Pillow + torchvision + torch, clip.load(jit=True) of the
-    same archive), with the same number of threads."""
+    """fc_encode_image from a file and fc_encode_text, batch 1, with the
+    fast and the reference kernels, next to the Python pipeline (Pillow +
+    torchvision + torch, clip.load(jit=True) of the same archive), with the
+    same number of threads. The three take turns in short bursts
+    (MODEL_ROUNDS rounds, the order rotating), so that a slow spell of the
+    shared machine falls on all of them rather than on whichever ran then."""
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -222,26 +274,35 @@ def model_rows(image):
         sys.path.insert(0, str(ROOT / "tests" / "models"))
         import clipmodels
     path = bench_model()
-    fc = {}
-    for kernels in ("fast", "reference"):
-        out = subprocess.run([str(BUILD / "bench/fc_model_bench"), str(path), "load:cpu",
-                              str(MODEL_THREADS), str(SECONDS), str(image), CAPTION, kernels],
-                             check=True, capture_output=True, text=True).stdout
-        fc[kernels] = json.loads(out)
+    ours = {k: OurModel(path, k, image) for k in ("fast", "reference")}
     torch.set_num_threads(MODEL_THREADS)
     try:
         model = clipmodels.clip_load_jit(path)
-        preprocess = _transform(fc["fast"]["image_size"])
-        tokens = clip.tokenize([CAPTION])
+        preprocess = _transform(ours["fast"].info["image_size"])
         with torch.no_grad():
             for _ in range(3):  # TorchScript's profiling runs, as fc_load's warm-up
                 model.encode_image(preprocess(Image.open(image)).unsqueeze(0))
-                model.encode_text(tokens)
-            py = {"image": timeit(lambda: model.encode_image(
-                      preprocess(Image.open(image)).unsqueeze(0))),
-                  "text": timeit(lambda: model.encode_text(clip.tokenize([CAPTION])))}
+                model.encode_text(clip.tokenize([CAPTION]))
+            python = {
+                "image": lambda: model.encode_image(preprocess(Image.open(image)).unsqueeze(0)),
+                "text": lambda: model.encode_text(clip.tokenize([CAPTION])),
+            }
+            sides = ["fast", "reference", "python"]
+            times = {(side, call): [] for side in sides for call in python}
+            burst = SECONDS / MODEL_ROUNDS
+            for r in range(MODEL_ROUNDS):
+                for call in python:
+                    for side in sides[r % 3:] + sides[:r % 3]:
+                        t = (python_burst(python[call], burst) if side == "python"
+                             else ours[side].burst(call, burst))
+                        times[side, call] += t
     finally:
         torch.set_num_threads(1)
+        for o in ours.values():
+            o.close()
+    fc = {k: {"load_ms": ours[k].info["load_ms"],
+              **{call: samples(times[k, call]) for call in ("image", "text")}} for k in ours}
+    py = {call: samples(times["python", call]) for call in ("image", "text")}
     return fc, py
 
 
