@@ -73,7 +73,7 @@ extern "C" {
  * Version. The single source of truth: the Makefile reads these three lines.
  * ------------------------------------------------------------------------- */
 #define FC_VERSION_MAJOR 0
-#define FC_VERSION_MINOR 3
+#define FC_VERSION_MINOR 4
 #define FC_VERSION_PATCH 0
 #define FC_VERSION_NUMBER \
     (FC_VERSION_MAJOR * 10000 + FC_VERSION_MINOR * 100 + FC_VERSION_PATCH)
@@ -348,7 +348,25 @@ typedef struct fc_model_params {
     const char *bpe_path;
     /* Since 0.3.0: FC_KERNELS_FAST (the default) or FC_KERNELS_REFERENCE. */
     fc_kernels kernels;
+    /* Since 0.4.0: threads that decode and preprocess (or tokenize) the
+     * items of a batch call while the model runs, the calling thread
+     * counted. FC_WORKERS_AUTO (the default) is the number of online CPUs;
+     * 0 or 1 does everything in the calling thread. The threads belong to
+     * the model (started by fc_load, joined by fc_free) and serve all its
+     * callers. The worker count never changes a result. */
+    int workers;
+    /* Since 0.4.0: items per micro-batch, 1 to FC_MAX_MICRO_BATCH. A batch
+     * call runs its items through the model this many at a time, preparing
+     * the next micro-batch while one runs, so its memory is that of two
+     * micro-batches whatever the batch size. Default FC_DEFAULT_MICRO_BATCH.
+     * The model's sums may round differently at another batch size, so
+     * the last bits of an embedding can depend on this (docs/threading.md). */
+    int micro_batch;
 } fc_model_params;
+
+#define FC_WORKERS_AUTO (-1)
+#define FC_DEFAULT_MICRO_BATCH 64
+#define FC_MAX_MICRO_BATCH 4096
 
 /* Fills `params` with the defaults; pass sizeof(*params). Since 0.2.0. */
 FC_API fc_status fc_model_params_init(fc_model_params *params,

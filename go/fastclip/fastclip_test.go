@@ -669,6 +669,23 @@ func encodeAll(t *testing.T, m *fastclip.Model, images, txts []string) []float32
 	return flatten(append(ims, txs...))
 }
 
+// TestWorkersChangeNoByte: with the same batch size, every worker count
+// gives the same bytes as fastclip embed with that batch size.
+func TestWorkersChangeNoByte(t *testing.T) {
+	needModels(t)
+	paths := goodPaths()
+	want, _ := cliEmbed(t, "openai_style", []string{"--batch-size", "3"}, paths, texts)
+	for _, w := range []int{0, 1, 2, 8} {
+		m, err := fastclip.Load(modelPath("openai_style"), "load:cpu", fastclip.WithWarmup(0),
+			fastclip.WithWorkers(w), fastclip.WithBatchSize(3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertSame(t, fmt.Sprintf("%d workers, batch size 3", w), encodeAll(t, m, paths, texts), want)
+		m.Close()
+	}
+}
+
 // TestKernelsEqualCLI: WithKernels(KernelsReference) gives fastclip embed
 // --kernels reference bit for bit, the default and WithKernels(KernelsFast)
 // give --kernels fast (the command's default), and the two agree to float32
@@ -856,6 +873,10 @@ func TestLoadErrors(t *testing.T) {
 		{"kernels 2", modelPath("openai_style"), "load:cpu", []fastclip.Option{fastclip.WithKernels(2)}, fastclip.ErrInvalidArgument},
 		{"kernels -1", modelPath("openai_style"), "load:cpu", []fastclip.Option{fastclip.WithKernels(-1)}, fastclip.ErrInvalidArgument},
 		{"kernels 1<<32", modelPath("openai_style"), "load:cpu", []fastclip.Option{fastclip.WithKernels(1 << 32)}, fastclip.ErrInvalidArgument},
+		{"workers -3", modelPath("openai_style"), "load:cpu", []fastclip.Option{fastclip.WithWorkers(-3)}, fastclip.ErrInvalidArgument},
+		{"workers 5000", modelPath("openai_style"), "load:cpu", []fastclip.Option{fastclip.WithWorkers(5000)}, fastclip.ErrInvalidArgument},
+		{"batch size 0", modelPath("openai_style"), "load:cpu", []fastclip.Option{fastclip.WithBatchSize(0)}, fastclip.ErrInvalidArgument},
+		{"batch size 1<<40", modelPath("openai_style"), "load:cpu", []fastclip.Option{fastclip.WithBatchSize(1 << 40)}, fastclip.ErrInvalidArgument},
 	} {
 		m, err := fastclip.Load(c.path, c.mode, append([]fastclip.Option{quick}, c.opts...)...)
 		if m != nil {

@@ -63,6 +63,10 @@ type loadConfig struct {
 	bpePath       string
 	kernels       Kernels
 	kernelsSet    bool // else the library's default (KernelsFast)
+	workers       int
+	workersSet    bool // else the library's default (one per CPU)
+	batchSize     int
+	batchSizeSet  bool // else the library's default (32)
 }
 
 // WithDevice picks where the model runs: "cpu", "cuda" or "cuda:N". The
@@ -124,6 +128,21 @@ func (k Kernels) String() string {
 // other value.
 func WithKernels(k Kernels) Option {
 	return func(c *loadConfig) { c.kernels, c.kernelsSet = k, true }
+}
+
+// WithWorkers sets the threads that decode and preprocess (or tokenize) the
+// items of a batch call while the model runs, the calling thread counted
+// (fc_model_params.workers; since libfastclip 0.4.0). The default is one per
+// CPU; 0 or 1 does everything in the calling thread. The count never
+// changes a result.
+func WithWorkers(n int) Option { return func(c *loadConfig) { c.workers, c.workersSet = n, true } }
+
+// WithBatchSize sets the images or texts per model run
+// (fc_model_params.micro_batch; since libfastclip 0.4.0, default 64): a batch
+// call runs its items this many at a time, so its memory does not grow with
+// the batch. The last bits of an embedding can depend on it.
+func WithBatchSize(n int) Option {
+	return func(c *loadConfig) { c.batchSize, c.batchSizeSet = n, true }
 }
 
 // EncodeOption changes how images and texts are encoded (fc_encode_params)
@@ -228,6 +247,19 @@ func Load(path, mode string, opts ...Option) (*Model, error) {
 			return nil, invalid(fmt.Sprintf("kernels is %d; use KernelsFast or KernelsReference", int(cfg.kernels)))
 		}
 		p.kernels = C.fc_kernels(cfg.kernels)
+	}
+	if cfg.workersSet {
+		if cfg.workers < 0 || cfg.workers > 1<<30 {
+			return nil, invalid(fmt.Sprintf("workers is %d; it must be 0 to 1024", cfg.workers))
+		}
+		p.workers = C.int(cfg.workers)
+	}
+	if cfg.batchSizeSet {
+		if cfg.batchSize < 0 || cfg.batchSize > 1<<30 {
+			return nil, invalid(fmt.Sprintf("micro_batch is %d; it must be 1 to %d", cfg.batchSize,
+				C.FC_MAX_MICRO_BATCH))
+		}
+		p.micro_batch = C.int(cfg.batchSize)
 	}
 	if cfg.warmupSet {
 		if cfg.warmup < 0 || cfg.warmup > 1<<30 {

@@ -86,6 +86,8 @@ typedef struct fc_model_params {
     int context_length;
     const char *bpe_path;
     fc_kernels kernels;    /* since 0.3.0 */
+    int workers;           /* since 0.4.0 */
+    int micro_batch;       /* since 0.4.0 */
 } fc_model_params;
 
 typedef struct fc_image {

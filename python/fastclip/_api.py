@@ -106,6 +106,15 @@ class Model(_Handle):
     read from the model); n_threads: > 0 sets LibTorch's intra-op threads
     for the whole process; bpe_path: another bpe_simple_vocab_16e6.txt.gz.
 
+    workers: threads that decode and preprocess the images (or tokenize the
+    texts) of a batch call while the model runs, the calling thread counted
+    (fc_model_params.workers): None (the default) is one per CPU, 0 or 1 the
+    calling thread only. The count never changes a result.
+    batch_size: images or texts per model run (fc_model_params.micro_batch,
+    default 64): a batch call runs its items this many at a time, so its
+    memory does not grow with the batch. The last bits of an embedding can
+    depend on it (the model sums in another order at another batch size).
+
     kernels: which CPU kernels a float32 model runs (fc_model_params.kernels).
     "fast" (the default): the linear layers run oneDNN's matmul, about 2x
     faster, with results within 1e-5 of Python's torch (typically a few
@@ -123,7 +132,8 @@ class Model(_Handle):
     _free_name = "fc_free"
 
     def __init__(self, path, mode="load:cpu", device=None, warmup=2, image_size=0,
-                 context_length=0, n_threads=0, bpe_path=None, kernels="fast"):
+                 context_length=0, n_threads=0, bpe_path=None, kernels="fast",
+                 workers=None, batch_size=None):
         self._handle = None
         path_b = path_bytes(path, "model path")
         mode_b = optional_str_bytes(mode, "mode")
@@ -139,6 +149,10 @@ class Model(_Handle):
         if bpe_path is not None:
             params.bpe_path = path_bytes(bpe_path, "bpe_path")
         params.kernels = kernels_c
+        if workers is not None:
+            params.workers = c_int_arg(workers, "workers")
+        if batch_size is not None:
+            params.micro_batch = c_int_arg(batch_size, "batch_size")
         handle = ctypes.c_void_p()
         err = _lib.fc_error()
         status = lib.fc_load(path_b, mode_b, _byref(params), _byref(handle), _byref(err))

@@ -20,9 +20,10 @@ import threading
 
 # The soname this package was written against (fastclip.h's major version).
 SONAME = "libfastclip.so.0"
-# The oldest library with everything the package calls (the model API, and
-# fc_model_params.kernels, new in 0.3.0).
-MIN_VERSION = (0, 3, 0)
+# The oldest library with everything the package calls (the model API,
+# fc_model_params.kernels, new in 0.3.0, and its workers and micro_batch,
+# new in 0.4.0).
+MIN_VERSION = (0, 4, 0)
 ENV_LIBRARY = "FASTCLIP_LIBRARY"
 
 c_size_t = ctypes.c_size_t
@@ -64,7 +65,9 @@ class fc_model_params(ctypes.Structure):
                 ("image_size", c_int),
                 ("context_length", c_int),
                 ("bpe_path", c_char_p),
-                ("kernels", c_int)]  # fc_kernels, since 0.3.0
+                ("kernels", c_int),  # fc_kernels, since 0.3.0
+                ("workers", c_int),  # since 0.4.0
+                ("micro_batch", c_int)]  # since 0.4.0
 
 
 class fc_image(ctypes.Structure):

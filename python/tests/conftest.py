@@ -143,7 +143,7 @@ STRUCT_FIELDS = {
                              "max_bytes"],
     "fc_tokenizer_params": ["struct_size", "bpe_path"],
     "fc_model_params": ["struct_size", "device", "warmup", "n_threads", "image_size",
-                        "context_length", "bpe_path", "kernels"],
+                        "context_length", "bpe_path", "kernels", "workers", "micro_batch"],
     "fc_image": ["kind", "path", "data", "size", "pixels", "width", "height", "stride",
                  "format"],
     "fc_encode_params": ["struct_size", "normalize", "order", "truncation", "max_pixels",

@@ -163,3 +163,22 @@ def test_load_options(models, images):
     with fastclip.Model(models["bare_traced"]["path"], warmup=0,
                         image_size=models["bare_traced"]["image_size"]) as m:
         assert m.image_size == models["bare_traced"]["image_size"]
+
+
+def test_workers_and_batch_size_change_no_byte(images, loaded):
+    """Model(workers=..., batch_size=...): with the same batch size every
+    worker count gives the same bytes, and bad values are refused by name."""
+    entry, _ = loaded
+    paths = [images[n] for n in IMAGES]
+    outs = []
+    for workers in (0, 1, 2, 8):
+        with fastclip.Model(entry["path"], workers=workers, batch_size=4,
+                            **model_kwargs(entry)) as m:
+            outs.append(np.concatenate([m.encode_images(paths), m.encode_texts(TEXTS)]))
+    assert all(np.array_equal(outs[0], o) for o in outs[1:])
+    with pytest.raises(fastclip.FastclipError, match="workers"):
+        fastclip.Model(entry["path"], workers=-5, **model_kwargs(entry))
+    with pytest.raises(fastclip.FastclipError, match="micro_batch"):
+        fastclip.Model(entry["path"], batch_size=0, **model_kwargs(entry))
+    with pytest.raises(TypeError, match="batch_size"):
+        fastclip.Model(entry["path"], batch_size="big", **model_kwargs(entry))

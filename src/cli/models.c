@@ -3,8 +3,11 @@
  *   fastclip embed --model M [OPTIONS] [--image F]... [--text T]... [-o OUT]
  *   fastclip similarity --model M [OPTIONS] IMAGE... -- TEXT...
  *
- * Both load the model once and encode all images in one batch call and all
- * texts in another. */
+ * Both load the model once and stream: the inputs go to the library a
+ * chunk at a time (the library's pipeline prepares each chunk's next
+ * micro-batch while the model runs one), and each chunk's rows are written
+ * out before the next is encoded, so memory does not grow with the number
+ * of inputs. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,10 @@
 
 #include "cli/cli.h"
 #include "fastclip.h"
+
+/* Items per library call: several micro-batches, so that the pipeline
+ * overlaps within a call, and few enough rows to keep memory small. */
+#define CHUNK_MICRO_BATCHES 8
 
 /* What the two commands share: the model and how to encode. */
 typedef struct options {
@@ -21,6 +28,13 @@ typedef struct options {
     const char **images, **texts;
     size_t n_images, n_texts;
 } options;
+
+static int int_option(const char *value, const char *name, int lo, int hi, int *out)
+{
+    if (fc_cli_parse_int(value, lo, hi, out) == 0) return 1;
+    fprintf(stderr, "fastclip: %s must be %d to %d\n", name, lo, hi);
+    return -1;
+}
 
 /* Parses one model option at argv[*i]. Returns 1 if it was one, 0 if not,
  * -1 on a usage error (already reported). */
@@ -43,20 +57,15 @@ static int model_option(options *o, int argc, char **argv, int *i)
     } else if (strcmp(a, "--no-warmup") == 0) {
         o->load.warmup = 0;
     } else if (strcmp(a, "--image-size") == 0 && has_value) {
-        if (fc_cli_parse_int(argv[++*i], 1, FC_MAX_SIZE, &o->load.image_size) != 0) {
-            fprintf(stderr, "fastclip: --image-size must be 1 to %d\n", FC_MAX_SIZE);
-            return -1;
-        }
+        return int_option(argv[++*i], "--image-size", 1, FC_MAX_SIZE, &o->load.image_size);
     } else if (strcmp(a, "--context-length") == 0 && has_value) {
-        if (fc_cli_parse_int(argv[++*i], 2, 1000000, &o->load.context_length) != 0) {
-            fputs("fastclip: --context-length must be 2 to 1000000\n", stderr);
-            return -1;
-        }
+        return int_option(argv[++*i], "--context-length", 2, 1000000, &o->load.context_length);
     } else if (strcmp(a, "--threads") == 0 && has_value) {
-        if (fc_cli_parse_int(argv[++*i], 1, 4096, &o->load.n_threads) != 0) {
-            fputs("fastclip: --threads must be 1 to 4096\n", stderr);
-            return -1;
-        }
+        return int_option(argv[++*i], "--threads", 1, 4096, &o->load.n_threads);
+    } else if (strcmp(a, "--workers") == 0 && has_value) {
+        return int_option(argv[++*i], "--workers", 0, 1024, &o->load.workers);
+    } else if (strcmp(a, "--batch-size") == 0 && has_value) {
+        return int_option(argv[++*i], "--batch-size", 1, FC_MAX_MICRO_BATCH, &o->load.micro_batch);
     } else if (strcmp(a, "--kernels") == 0 && has_value) {
         const char *k = argv[++*i];
         if (strcmp(k, "fast") == 0) {
@@ -103,62 +112,109 @@ static int load(const options *o, fc_model **model)
     return 0;
 }
 
-/* Encodes every image, then every text, into rows of `out` (images first).
- * Reports each bad input by name. */
-static int encode_all(const options *o, fc_model *model, float *out)
+/* ---- streaming -------------------------------------------------------------- */
+
+/* Where each chunk's rows go: `first` is the index of the chunk's first
+ * item among the command's inputs of that kind. Returns 0 or an exit status. */
+typedef int (*row_sink)(void *ctx, size_t first, const float *rows, size_t count, size_t dim);
+
+typedef struct stream {
+    fc_model *model;
+    const options *o;
+    size_t dim, chunk;
+    float *rows;
+    fc_status *statuses;
+    fc_image *images;
+} stream;
+
+static int stream_open(stream *s, fc_model *model, const options *o)
 {
-    size_t dim = (size_t)fc_model_dim(model);
-    size_t n = o->n_images > o->n_texts ? o->n_images : o->n_texts;
-    fc_status *statuses = calloc(n + 1, sizeof *statuses);
-    fc_image *images = calloc(o->n_images + 1, sizeof *images);
-    if (statuses == NULL || images == NULL) {
-        free(statuses);
-        free(images);
+    memset(s, 0, sizeof *s);
+    s->model = model;
+    s->o = o;
+    s->dim = (size_t)fc_model_dim(model);
+    s->chunk = (size_t)o->load.micro_batch * CHUNK_MICRO_BATCHES;
+    s->rows = malloc(s->chunk * s->dim * sizeof *s->rows);
+    s->statuses = malloc(s->chunk * sizeof *s->statuses);
+    s->images = malloc(s->chunk * sizeof *s->images);
+    if (s->rows == NULL || s->statuses == NULL || s->images == NULL) {
         fputs("fastclip: out of memory\n", stderr);
         return EXIT_IMAGE;
     }
-    for (size_t i = 0; i < o->n_images; i++) images[i] = fc_image_file(o->images[i]);
+    return 0;
+}
+
+static void stream_close(stream *s)
+{
+    free(s->rows);
+    free(s->statuses);
+    free(s->images);
+}
+
+static int model_failure(fc_status st, const fc_error *err)
+{
+    fprintf(stderr, "fastclip: %s (%s)\n", err->message, fc_status_string(st));
+    return st == FC_ERR_MODEL ? EXIT_MODEL : EXIT_IMAGE;
+}
+
+/* Encodes every image, chunk by chunk, into `sink`. A bad image does not
+ * stop the others: every bad file is named, with the reason for the first
+ * of each chunk, and no more rows go to the sink after the first. */
+static int stream_images(stream *s, row_sink sink, void *ctx)
+{
+    const options *o = s->o;
+    size_t failed = 0;
     int rc = 0;
-    fc_error err;
-    fc_status st = FC_OK;
-    if (o->n_images > 0)
-        st = fc_encode_images(model, images, o->n_images, &o->encode, out,
-                              o->n_images * dim, statuses, &err);
-    if (st == FC_ERR_PARTIAL) {
-        for (size_t i = 0; i < o->n_images; i++)
-            if (statuses[i] != FC_OK)
-                fprintf(stderr, "fastclip: %s: %s\n", o->images[i], fc_status_string(statuses[i]));
-        fprintf(stderr, "fastclip: %s\n", err.message);
-        rc = EXIT_IMAGE;
-    } else if (st != FC_OK) {
-        fprintf(stderr, "fastclip: %s (%s)\n", err.message, fc_status_string(st));
-        rc = st == FC_ERR_MODEL ? EXIT_MODEL : EXIT_IMAGE;
-    }
-    if (rc == 0 && o->n_texts > 0) {
-        st = fc_encode_texts(model, o->texts, o->n_texts, &o->encode, out + o->n_images * dim,
-                             o->n_texts * dim, NULL, &err);
-        if (st != FC_OK) {
-            fprintf(stderr, "fastclip: %s (%s)\n", err.message, fc_status_string(st));
-            rc = st == FC_ERR_MODEL ? EXIT_MODEL : EXIT_IMAGE;
+    for (size_t first = 0; first < o->n_images && rc == 0; first += s->chunk) {
+        size_t count = o->n_images - first < s->chunk ? o->n_images - first : s->chunk;
+        for (size_t i = 0; i < count; i++) s->images[i] = fc_image_file(o->images[first + i]);
+        fc_error err;
+        fc_status st = fc_encode_images(s->model, s->images, count, &o->encode, s->rows,
+                                        count * s->dim, s->statuses, &err);
+        if (st == FC_ERR_PARTIAL) {
+            for (size_t i = 0; i < count; i++)
+                if (s->statuses[i] != FC_OK)
+                    fprintf(stderr, "fastclip: %s: %s\n", o->images[first + i],
+                            fc_status_string(s->statuses[i]));
+            /* The library's message ends with the first failure's reason. */
+            const char *why = strstr(err.message, "; first, ");
+            why = why ? strstr(why, ": ") : NULL;
+            fprintf(stderr, "fastclip: %s\n", why ? why + 2 : err.message);
+            for (size_t i = 0; i < count; i++) failed += s->statuses[i] != FC_OK;
+        } else if (st != FC_OK) {
+            rc = model_failure(st, &err);
+        } else if (failed == 0) {
+            rc = sink(ctx, first, s->rows, count, s->dim);
         }
     }
-    free(statuses);
-    free(images);
+    if (rc == 0 && failed > 0) {
+        fprintf(stderr, "fastclip: %zu of %zu images failed\n", failed, o->n_images);
+        rc = EXIT_IMAGE;
+    }
     return rc;
 }
 
-/* Loads the model and encodes every input into *rows (malloc'd, images
- * first); returns 0 or an exit status, having said why. */
-static int load_and_encode(const options *o, fc_model **model, float **rows)
+/* Encodes every text, chunk by chunk; the first bad one stops the command. */
+static int stream_texts(stream *s, row_sink sink, void *ctx)
 {
-    int rc = load(o, model);
-    if (rc != 0) return rc;
-    size_t dim = (size_t)fc_model_dim(*model), n = o->n_images + o->n_texts;
-    if ((*rows = malloc(n * dim * sizeof **rows)) == NULL) {
-        fputs("fastclip: out of memory\n", stderr);
-        return EXIT_IMAGE;
+    const options *o = s->o;
+    int rc = 0;
+    for (size_t first = 0; first < o->n_texts && rc == 0; first += s->chunk) {
+        size_t count = o->n_texts - first < s->chunk ? o->n_texts - first : s->chunk;
+        fc_error err;
+        fc_status st = fc_encode_texts(s->model, o->texts + first, count, &o->encode, s->rows,
+                                       count * s->dim, NULL, &err);
+        rc = st != FC_OK ? model_failure(st, &err) : sink(ctx, first, s->rows, count, s->dim);
     }
-    return encode_all(o, *model, *rows);
+    return rc;
+}
+
+/* ---- embed --------------------------------------------------------------------- */
+
+static int matrix_sink(void *ctx, size_t first, const float *rows, size_t count, size_t dim)
+{
+    (void)first;
+    return fc_cli_matrix_write(ctx, rows, count * dim);
 }
 
 /* A JSON string: quotes, backslashes and control characters escaped; other
@@ -174,19 +230,52 @@ static void json_string(const char *s)
     putchar('"');
 }
 
-static void json_rows(const char *key, const char *label, const char **names, size_t n,
-                      const float *rows, size_t dim)
+typedef struct json_rows {
+    const char *label;
+    const char **names;
+} json_rows;
+
+static int json_sink(void *ctx, size_t first, const float *rows, size_t count, size_t dim)
 {
-    printf("  \"%s\": [", key);
-    for (size_t i = 0; i < n; i++) {
-        printf("%s\n    {\"%s\": ", i ? "," : "", label);
-        json_string(names[i]);
+    const json_rows *j = ctx;
+    for (size_t i = 0; i < count; i++) {
+        printf("%s\n    {\"%s\": ", first + i ? "," : "", j->label);
+        json_string(j->names[first + i]);
         fputs(", \"embedding\": [", stdout);
         /* %.9g: every float32 reads back exactly. */
         for (size_t k = 0; k < dim; k++) printf(k ? ", %.9g" : "%.9g", (double)rows[i * dim + k]);
         fputs("]}", stdout);
     }
-    printf("%s]", n ? "\n  " : "");
+    return 0;
+}
+
+static int embed_json(const options *o, stream *s)
+{
+    printf("{\n  \"model\": ");
+    json_string(o->model_path);
+    printf(",\n  \"mode\": ");
+    json_string(o->mode ? o->mode : "load:cpu");
+    printf(",\n  \"dim\": %zu,\n  \"normalized\": %s,\n  \"images\": [", s->dim,
+           o->encode.normalize ? "true" : "false");
+    json_rows images = {"file", o->images}, texts = {"text", o->texts};
+    int rc = stream_images(s, json_sink, &images);
+    if (rc != 0) return rc;
+    printf("%s],\n  \"texts\": [", o->n_images ? "\n  " : "");
+    rc = stream_texts(s, json_sink, &texts);
+    if (rc != 0) return rc;
+    printf("%s]\n}\n", o->n_texts ? "\n  " : "");
+    return 0;
+}
+
+static int embed_matrix(const options *o, stream *s)
+{
+    fc_cli_matrix m;
+    int rc = fc_cli_matrix_open(&m, o->out_path, o->n_images + o->n_texts, s->dim);
+    if (rc != 0) return rc;
+    rc = stream_images(s, matrix_sink, &m);
+    if (rc == 0) rc = stream_texts(s, matrix_sink, &m);
+    int closed = fc_cli_matrix_close(&m, rc == 0);
+    return rc != 0 ? rc : closed;
 }
 
 int fc_cli_embed(int argc, char **argv)
@@ -214,28 +303,44 @@ int fc_cli_embed(int argc, char **argv)
         rc = EXIT_USAGE;
     }
     fc_model *model = NULL;
-    float *rows = NULL;
-    if (rc == 0) rc = load_and_encode(&o, &model, &rows);
-    size_t dim = model ? (size_t)fc_model_dim(model) : 0, n = o.n_images + o.n_texts;
-    if (rc == 0 && o.out_path != NULL) {
-        size_t shape[2] = {n, dim};
-        rc = fc_cli_write_matrix(o.out_path, rows, shape, 2);
-    } else if (rc == 0) {
-        printf("{\n  \"model\": ");
-        json_string(o.model_path);
-        printf(",\n  \"mode\": ");
-        json_string(o.mode ? o.mode : "load:cpu");
-        printf(",\n  \"dim\": %zu,\n  \"normalized\": %s,\n", dim,
-               o.encode.normalize ? "true" : "false");
-        json_rows("images", "file", o.images, o.n_images, rows, dim);
-        printf(",\n");
-        json_rows("texts", "text", o.texts, o.n_texts, rows + o.n_images * dim, dim);
-        printf("\n}\n");
-    }
-    free(rows);
+    stream s;
+    memset(&s, 0, sizeof s);
+    if (rc == 0) rc = load(&o, &model);
+    if (rc == 0) rc = stream_open(&s, model, &o);
+    if (rc == 0) rc = o.out_path != NULL ? embed_matrix(&o, &s) : embed_json(&o, &s);
+    stream_close(&s);
     fc_free(model);
     free_options(&o);
     return rc;
+}
+
+/* ---- similarity ------------------------------------------------------------------ */
+
+typedef struct table {
+    const options *o;
+    const float *texts; /* n_texts x dim, unit rows */
+} table;
+
+static int table_sink(void *ctx, size_t first, const float *rows, size_t count, size_t dim)
+{
+    const table *t = ctx;
+    for (size_t i = 0; i < count; i++) {
+        fputs(t->o->images[first + i], stdout);
+        for (size_t k = 0; k < t->o->n_texts; k++) {
+            const float *a = rows + i * dim, *b = t->texts + k * dim;
+            float dot = 0.0f;
+            for (size_t d = 0; d < dim; d++) dot += a[d] * b[d];
+            printf("\t%.6f", (double)dot);
+        }
+        putchar('\n');
+    }
+    return 0;
+}
+
+static int copy_sink(void *ctx, size_t first, const float *rows, size_t count, size_t dim)
+{
+    memcpy((float *)ctx + first * dim, rows, count * dim * sizeof *rows);
+    return 0;
 }
 
 int fc_cli_similarity(int argc, char **argv)
@@ -267,26 +372,27 @@ int fc_cli_similarity(int argc, char **argv)
     }
     o.encode.normalize = 1; /* cosine: the dot product of unit rows */
     fc_model *model = NULL;
-    float *rows = NULL;
-    if (rc == 0) rc = load_and_encode(&o, &model, &rows);
-    size_t dim = model ? (size_t)fc_model_dim(model) : 0;
+    stream s;
+    memset(&s, 0, sizeof s);
+    float *text_rows = NULL;
+    if (rc == 0) rc = load(&o, &model);
+    if (rc == 0) rc = stream_open(&s, model, &o);
+    if (rc == 0 && (text_rows = malloc(o.n_texts * s.dim * sizeof *text_rows)) == NULL) {
+        fputs("fastclip: out of memory\n", stderr);
+        rc = EXIT_IMAGE;
+    }
+    /* The texts first: every image row needs all of them. */
+    if (rc == 0) rc = stream_texts(&s, copy_sink, text_rows);
     if (rc == 0) {
         /* Tab-separated: a header of texts, then one row per image. */
         fputs("image", stdout);
         for (size_t t = 0; t < o.n_texts; t++) printf("\t%s", o.texts[t]);
         putchar('\n');
-        for (size_t i = 0; i < o.n_images; i++) {
-            fputs(o.images[i], stdout);
-            for (size_t t = 0; t < o.n_texts; t++) {
-                const float *a = rows + i * dim, *b = rows + (o.n_images + t) * dim;
-                float dot = 0.0f;
-                for (size_t k = 0; k < dim; k++) dot += a[k] * b[k];
-                printf("\t%.6f", (double)dot);
-            }
-            putchar('\n');
-        }
+        table t = {&o, text_rows};
+        rc = stream_images(&s, table_sink, &t);
     }
-    free(rows);
+    free(text_rows);
+    stream_close(&s);
     fc_free(model);
     free_options(&o);
     return rc;

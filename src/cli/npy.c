@@ -20,7 +20,7 @@ int fc_cli_write_f32le(FILE *f, const float *data, size_t count)
 /* Format 1.0: magic, version, little-endian header length, then a Python
  * dict literal padded with spaces so that the data starts at a multiple
  * of 64 bytes. */
-int fc_cli_write_npy(FILE *f, const float *data, const size_t *shape, int ndim)
+int fc_cli_write_npy_header(FILE *f, const size_t *shape, int ndim)
 {
     char dict[256], dims[160] = "";
     size_t used = 0;
@@ -39,7 +39,12 @@ int fc_cli_write_npy(FILE *f, const float *data, const size_t *shape, int ndim)
     uint8_t pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
                        (uint8_t)(dict_len & 0xff), (uint8_t)(dict_len >> 8)};
     if (fwrite(pre, 1, sizeof pre, f) != sizeof pre) return -1;
-    if (fwrite(dict, 1, dict_len, f) != dict_len) return -1;
+    return fwrite(dict, 1, dict_len, f) == dict_len ? 0 : -1;
+}
+
+int fc_cli_write_npy(FILE *f, const float *data, const size_t *shape, int ndim)
+{
+    if (fc_cli_write_npy_header(f, shape, ndim) != 0) return -1;
     size_t count = 1;
     for (int i = 0; i < ndim; i++) count *= shape[i];
     return fc_cli_write_f32le(f, data, count);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/npy.h"
@@ -45,4 +46,56 @@ int fc_cli_write_matrix(const char *path, const float *data, const size_t *shape
         return EXIT_OUTPUT;
     }
     return 0;
+}
+
+int fc_cli_matrix_open(fc_cli_matrix *m, const char *path, size_t rows, size_t cols)
+{
+    memset(m, 0, sizeof *m);
+    struct stat sb;
+    int special = stat(path, &sb) == 0 && !S_ISREG(sb.st_mode);
+    m->path = strdup(path);
+    if (!special && m->path != NULL) {
+        size_t len = strlen(path) + 32;
+        m->tmp = malloc(len);
+        if (m->tmp != NULL) snprintf(m->tmp, len, "%s.tmp-%ld", path, (long)getpid());
+    }
+    if (m->path == NULL || (!special && m->tmp == NULL)) {
+        fputs("fastclip: out of memory\n", stderr);
+        fc_cli_matrix_close(m, 0);
+        return EXIT_OUTPUT;
+    }
+    FILE *f = fopen(special ? path : m->tmp, "wb");
+    if (f == NULL) {
+        fprintf(stderr, "fastclip: cannot create %s: %s\n", path, strerror(errno));
+        fc_cli_matrix_close(m, 0);
+        return EXIT_OUTPUT;
+    }
+    m->file = f;
+    size_t shape[2] = {rows, cols};
+    if (fc_cli_ends_with(path, ".npy") && fc_cli_write_npy_header(f, shape, 2) != 0) m->failed = 1;
+    return 0;
+}
+
+int fc_cli_matrix_write(fc_cli_matrix *m, const float *data, size_t count)
+{
+    if (!m->failed && fc_cli_write_f32le(m->file, data, count) != 0) m->failed = 1;
+    return m->failed ? EXIT_OUTPUT : 0;
+}
+
+int fc_cli_matrix_close(fc_cli_matrix *m, int keep)
+{
+    int bad = m->failed;
+    if (m->file != NULL && fclose(m->file) != 0) bad = 1;
+    if (keep && bad) fprintf(stderr, "fastclip: cannot write %s\n", m->path);
+    if (m->tmp != NULL) {
+        if (keep && !bad && rename(m->tmp, m->path) != 0) {
+            fprintf(stderr, "fastclip: cannot write %s: %s\n", m->path, strerror(errno));
+            bad = 1;
+        }
+        if (!keep || bad) remove(m->tmp);
+    }
+    free(m->path);
+    free(m->tmp);
+    memset(m, 0, sizeof *m);
+    return keep && bad ? EXIT_OUTPUT : 0;
 }

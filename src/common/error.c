@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 fc_status fc__fail(fc_error *err, fc_status status, const char *fmt, ...)
 {
@@ -21,4 +22,14 @@ void fc__clear(fc_error *err)
         err->status = FC_OK;
         err->message[0] = '\0';
     }
+}
+
+fc_status fc__prefix(fc_error *err, fc_status status, const char *prefix)
+{
+    if (err != NULL) {
+        char was[FC_ERROR_MESSAGE_SIZE];
+        memcpy(was, err->message, sizeof was);
+        fc__fail(err, status, "%s%s", prefix, was);
+    }
+    return status;
 }

@@ -16,6 +16,11 @@
 fc_status fc__fail(fc_error *err, fc_status status, const char *fmt, ...)
     FC__PRINTF(3, 4);
 
+/* Puts `prefix` (e.g. "tokenizer: ") before the message already in `err`
+ * (which may be NULL) and returns `status`: for a caller that adds where a
+ * failure happened to a message written below it. */
+fc_status fc__prefix(fc_error *err, fc_status status, const char *prefix);
+
 /* Marks `err` (may be NULL) as a success: status FC_OK, empty message. */
 void fc__clear(fc_error *err);
 

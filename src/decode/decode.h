@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "image/image.h"
+#include "decode/image.h"
 
 typedef struct fc__decode_limits {
     uint64_t max_pixels;

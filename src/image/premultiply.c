@@ -1,6 +1,6 @@
 #include "image/premultiply.h"
 
-#include "image/cpu.h"
+#include "common/cpu.h"
 
 static void rgba_portable(const uint8_t *in, int count, uint8_t *out)
 {

@@ -10,10 +10,11 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "image/crop_plan.h"
 #include "image/premultiply.h"
-#include "image/resample.h"
 #include "image/resize.h"
 #include "image/to_rgb.h"
+#include "resample/resample.h"
 
 typedef enum gather_kind {
     GATHER_NONE,        /* read the source in place                     */

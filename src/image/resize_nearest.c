@@ -4,8 +4,9 @@
 #include <string.h>
 
 #include "common/error.h"
-#include "image/resample.h"
+#include "image/crop_plan.h"
 #include "image/resize.h"
+#include "resample/resample.h"
 
 fc_status fc__resize_nearest(const fc__image *img, const fc__geometry *g,
                              fc__image *crop, fc_error *err)

@@ -4,8 +4,9 @@
 #include <stdlib.h>
 
 #include "common/error.h"
-#include "image/resample.h"
+#include "image/crop_plan.h"
 #include "image/resize.h"
+#include "resample/resample.h"
 
 static fc__wide_type wide_type(fc__mode mode)
 {

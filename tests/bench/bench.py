@@ -306,6 +306,138 @@ def model_rows(image):
     return fc, py
 
 
+# ---- throughput: the batch pipeline over a collection ----------------------
+
+THROUGHPUT_IMAGES = 256
+THROUGHPUT_BATCH = 64
+THROUGHPUT_MICRO = 64      # FC_DEFAULT_MICRO_BATCH
+THROUGHPUT_ROUNDS = 3
+
+
+def throughput_images():
+    """256 image files: the two shared ones and generated photos of
+    realistic sizes (smooth content with sensor-like noise), three JPEGs to
+    every PNG; written once into <build>/bench-images. Returns the list
+    file's path."""
+    d = BUILD / "bench-images"
+    listing = d / "list.txt"
+    if listing.exists() and len(listing.read_text().split()) == THROUGHPUT_IMAGES:
+        return listing
+    d.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(20261204)
+    sizes = [(640, 480), (800, 600), (1024, 768), (1280, 960), (500, 375), (480, 640),
+             (1600, 1200), (720, 540), (1200, 800), (375, 500)]
+    paths = [str(p) for p in IMAGES]
+    for i in range(THROUGHPUT_IMAGES - len(IMAGES)):
+        w, h = sizes[i % len(sizes)]
+        small = rng.integers(0, 256, (6, 8, 3), dtype=np.uint8)
+        im = Image.fromarray(small).resize((w, h), Image.BICUBIC)
+        pixels = np.asarray(im, dtype=np.int16) + rng.normal(0, 6, (h, w, 3)).astype(np.int16)
+        im = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+        path = d / ("photo-%03d.%s" % (i, "png" if i % 4 == 3 else "jpg"))
+        if path.suffix == ".png":
+            im.save(path)
+        else:
+            im.save(path, quality=90)
+        paths.append(str(path))
+    listing.write_text("\n".join(paths) + "\n")
+    return listing
+
+
+class OurPipeline:
+    """A running fc_pipeline_bench: one model loaded with WORKERS workers,
+    then one pass over the images per request."""
+
+    def __init__(self, model, workers, listing):
+        env = dict(os.environ, FASTCLIP_TORCH_BACKEND=str(
+            next((ROOT / "lib").glob("libfastclip_torch.so.*"), "")))
+        self.proc = subprocess.Popen(
+            [str(BUILD / "bench/fc_pipeline_bench"), str(model), str(workers),
+             str(THROUGHPUT_MICRO), str(THROUGHPUT_BATCH), str(MODEL_THREADS), str(listing)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        self.info = self._reply()
+
+    def _reply(self):
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("fc_pipeline_bench failed (exit %s)" % self.proc.wait())
+        return json.loads(line)
+
+    def one_pass(self):
+        self.proc.stdin.write("pass\n")
+        self.proc.stdin.flush()
+        return self._reply()
+
+    def close(self):
+        self.proc.stdin.close()
+        if self.proc.wait() != 0:
+            raise RuntimeError("fc_pipeline_bench exited with %s" % self.proc.returncode)
+
+
+def throughput_rows():
+    """Images per second over 256 files, batch 64: our pipeline alone (the
+    C test backend, no model) with 1 and 2 workers; our pipeline feeding the
+    ViT-B/32-shaped model with 1 and 2 workers; and Python's best
+    equivalent, a torch DataLoader with 2 workers (Pillow + torchvision)
+    feeding clip.load's model, batch 64, the same threads. The sides take
+    turns, pass by pass, the order rotating."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from clip.clip import _transform
+        sys.path.insert(0, str(ROOT / "tests" / "models"))
+        import clipmodels
+    listing = throughput_images()
+    paths = listing.read_text().split()
+    model_path = bench_model()
+    sides = {"prep1": OurPipeline("test", 1, listing), "prep2": OurPipeline("test", 2, listing),
+             "ours1": OurPipeline(model_path, 1, listing),
+             "ours2": OurPipeline(model_path, 2, listing)}
+    torch.set_num_threads(MODEL_THREADS)
+    try:
+        model = clipmodels.clip_load_jit(model_path)
+        preprocess = _transform(N)
+
+        class Files(torch.utils.data.Dataset):
+            def __len__(self):
+                return len(paths)
+
+            def __getitem__(self, i):
+                return preprocess(Image.open(paths[i]))
+
+        loader = torch.utils.data.DataLoader(Files(), batch_size=THROUGHPUT_BATCH, num_workers=2,
+                                             persistent_workers=True)
+
+        def python_pass():
+            t0 = time.perf_counter()
+            with torch.no_grad():
+                for batch in loader:
+                    model.encode_image(batch)
+            return {"seconds": time.perf_counter() - t0}
+
+        with torch.no_grad():  # TorchScript's profiling runs, and the workers' start
+            for _ in range(2):
+                for batch in loader:
+                    model.encode_image(batch[:2])
+                    break
+        for side in sides.values():
+            side.one_pass()  # the first pass warms files and the model's batch shapes
+        names = list(sides) + ["python"]
+        passes = {k: [] for k in names}
+        for r in range(THROUGHPUT_ROUNDS):
+            for k in names[r % len(names):] + names[:r % len(names)]:
+                passes[k].append(python_pass() if k == "python" else sides[k].one_pass())
+    finally:
+        torch.set_num_threads(1)
+        for side in sides.values():
+            side.close()
+    out = {}
+    for k, runs in passes.items():
+        best = sorted(runs, key=lambda p: p["seconds"])[len(runs) // 2]
+        out[k] = dict(best, images_per_s=len(paths) / best["seconds"])
+    return out
+
+
 def ms(row):
     return f"{row['median_ms']:9.3f} ms (p90 {row['p90_ms']:8.3f})"
 
@@ -382,6 +514,25 @@ def main():
                     if kernels == "fast" and r < goal:
                         failed.append(f"{label} only {r:.2f}x Python (goal >= {goal}x)")
         print(f"  (load + warm-up: {fc['fast']['load_ms']:.0f} ms)")
+    if os.environ.get("FASTCLIP_BENCH_MODELS", "1") != "0":
+        t = throughput_rows()
+        print(f"\nthroughput: {THROUGHPUT_IMAGES} image files (2 shared + generated photos, "
+              f"JPEG and PNG), batch {THROUGHPUT_BATCH}, micro-batch {THROUGHPUT_MICRO}, "
+              f"{MODEL_THREADS} model threads; median of {THROUGHPUT_ROUNDS} interleaved passes")
+        scaling = t["prep2"]["images_per_s"] / t["prep1"]["images_per_s"]
+        print(f"  {'preprocessing only (no model), 1 worker':<48}{t['prep1']['images_per_s']:9.1f} images/s")
+        print(f"  {'preprocessing only (no model), 2 workers':<48}{t['prep2']['images_per_s']:9.1f} images/s"
+              f"   scaling {scaling:.2f}x (goal >= 1.8x)")
+        if scaling < 1.8:
+            failed.append(f"preprocessing scales only {scaling:.2f}x from 1 to 2 workers")
+        py = t["python"]["images_per_s"]
+        for k, label in (("ours1", "libfastclip + model, 1 worker"),
+                         ("ours2", "libfastclip + model, 2 workers")):
+            row = t[k]
+            busy = row["run_seconds"] / row["seconds"]
+            print(f"  {label:<48}{row['images_per_s']:9.1f} images/s   {row['images_per_s'] / py:5.2f}x "
+                  f"Python; model busy {100 * busy:.0f}% of the pass")
+        print(f"  {'Python: DataLoader(2 workers) + clip.load model':<48}{py:9.1f} images/s")
     print()
     print("targets met" if not failed else "targets missed: " + "; ".join(failed))
 

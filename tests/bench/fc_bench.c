@@ -15,7 +15,8 @@
 
 #include "decode/decode.h"
 #include "fastclip.h"
-#include "image/pipeline.h"
+#include "image/transform.h"
+#include "image/normalize.h"
 #include "image/to_rgb.h"
 #include "timing.h"
 

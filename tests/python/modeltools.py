@@ -156,9 +156,13 @@ def tokenize(texts, context_length):
 
 def embed_args(model, images=(), texts=(), normalize=False, rgb_first=False,
                warmup=False, image_size=None, mode="load:cpu", out=None,
-               kernels=None, threads=None):
+               kernels=None, threads=None, batch_size=None, workers=None):
     """The argument list of one `fastclip embed` call."""
     args = ["embed", "--model", model["path"], "--mode", mode]
+    if batch_size is not None:
+        args += ["--batch-size", batch_size]
+    if workers is not None:
+        args += ["--workers", workers]
     if kernels is not None:
         args += ["--kernels", kernels]
     if threads is not None:

@@ -103,7 +103,9 @@ def test_install_pkgconfig_and_uninstall(tmp_path):
 
 def test_libtorch_lives_in_the_backend():
     """libfastclip.so needs no LibTorch (preprocessing and the tokenizer load
-    fast and alone); its backend exports one table and nothing else."""
+    fast and alone); its backend exports one table and nothing else, and
+    neither needs nor calls libfastclip (the flow runs one way: the library
+    calls the backend, never the reverse)."""
     d = lib_dir()
     text = HEADER.read_text()
     version = ".".join(re.search(r"#define FC_VERSION_%s (\d+)" % p, text).group(1)
@@ -120,4 +122,10 @@ def test_libtorch_lives_in_the_backend():
     assert exported == {"fc__torch_backend"}
     dyn = subprocess.run(["readelf", "-d", str(backend)], check=True,
                          capture_output=True, text=True).stdout
-    assert "libtorch" in dyn and "libfastclip.so.0" in dyn
+    needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dyn)
+    assert any(n.startswith("libtorch") for n in needed), needed
+    assert not [n for n in needed if n.startswith("libfastclip")], needed
+    undefined = subprocess.run(["nm", "-D", "--undefined-only", str(backend)], check=True,
+                               capture_output=True, text=True).stdout
+    assert not [line for line in undefined.splitlines() if " fc_" in line or " fc__" in line], \
+        undefined

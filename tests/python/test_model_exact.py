@@ -463,6 +463,43 @@ def test_reference_kernels_are_bit_identical(runs, name):
         len(differ), len(rows), differ[:3])
 
 
+MICRO = 8   # a micro-batch size that cuts the inputs into several batches
+
+
+@pytest.mark.parametrize("name", ["openai_style", "scripted_fp32"])
+def test_micro_batches_are_python_batches(runs, cli, image_files, workdir, name):
+    """--batch-size 8 with the reference kernels: each row equals, bit for
+    bit, Python's row for the same inputs run in the same batches of 8
+    (how batch composition may move the last bits: docs/threading.md), and
+    the worker count changes nothing."""
+    r = runs[name]
+    ours_or_fail(r)
+    cases = [c for c in IMAGES if c.id in r.ref_image and c.id in r.ours_image
+             and not version_reason(c, r.model["image_size"])]
+    pre = np.stack([r.pre[c.id] for c in cases])
+    jobs = [{"model": r.model, "images": pre[i:i + MICRO], "tokens": r.tokens[i:i + MICRO]}
+            for i in range(0, max(len(pre), len(r.tokens)), MICRO)]
+    for job in jobs:
+        if not len(job["images"]):
+            job["images"] = None
+        if not len(job["tokens"]):
+            job["tokens"] = None
+    refs = mt.reference_embeddings(jobs, workdir / "model-runs", "micro-%s" % name)
+    want = np.concatenate([img for img, _ in refs] + [txt for _, txt in refs])
+    outs = []
+    for workers in (1, 3):
+        o = workdir / "model-runs" / ("%s-micro-w%d.npy" % (name, workers))
+        proc = cli(mt.embed_args(r.model, [image_files[c.id] for c in cases], TEXTS, out=o,
+                                 kernels="reference", threads=mt.REFERENCE_THREADS,
+                                 batch_size=MICRO, workers=workers), timeout=300)
+        assert proc.returncode == 0, describe(proc)
+        outs.append(mt.read_embeddings(o, len(cases) + len(TEXTS)))
+    assert np.array_equal(outs[0], outs[1]), "the worker count changed a row"
+    differ = [i for i in range(len(want)) if not np.array_equal(outs[0][i], want[i])]
+    assert not differ, "%d of %d rows differ from Python's batches of %d, e.g. row %d: %g" % (
+        len(differ), len(want), MICRO, differ[0], mt.max_abs_diff(outs[0][differ[0]], want[differ[0]]))
+
+
 @pytest.mark.parametrize("name", MODELS)
 def test_fast_kernels_change_only_roundings(runs, name):
     """The default fast kernels are really in use where LibTorch has them

@@ -131,3 +131,19 @@ def test_cli_tokenize_errors():
     assert [int(x) for x in p.stdout.split()] == reference(["a b"], 12)[0]
     p = subprocess.run([fc, "tokenize"], capture_output=True, timeout=30 * TIMEOUT_SCALE)
     assert p.returncode == 2
+
+
+def test_generated_tables_match_their_generator():
+    """src/tokenizer/tables.c is what tests/tools/gen_tokenizer_tables.py
+    writes from the pinned Python, ftfy and regex: the tables the cleaner
+    uses are the reference's own, not hand-edited copies. Only the first
+    line (which names the Python version) may differ."""
+    import sys
+    from fctools import ROOT
+    gen = ROOT / "tests" / "tools" / "gen_tokenizer_tables.py"
+    proc = subprocess.run([sys.executable, str(gen)], capture_output=True, text=True,
+                          timeout=120 * TIMEOUT_SCALE)
+    assert proc.returncode == 0, proc.stderr
+    want = (ROOT / "src" / "tokenizer" / "tables.c").read_text().split("\n")
+    got = proc.stdout.split("\n")
+    assert len(got) == len(want) and got[1:] == want[1:], "regenerate tables.c (see its first line)"

@@ -10,11 +10,11 @@
 
 #include "check.h"
 #include "fastclip.h"
-#include "text/bpe.h"
-#include "text/bpe_data.h"
-#include "text/ftfy.h"
-#include "text/ftfy_inert.h"
-#include "text/wordcache.h"
+#include "tokenizer/bpe.h"
+#include "tokenizer/bpe_data.h"
+#include "tokenizer/ftfy.h"
+#include "tokenizer/ftfy_inert.h"
+#include "tokenizer/wordcache.h"
 
 #define CTX 77
 #define SOT 49406

@@ -7,9 +7,10 @@
 
 #include "check.h"
 #include "image/geometry.h"
-#include "image/resample.h"
+#include "resample/resample.h"
+#include "image/normalize.h"
 #include "image/to_rgb.h"
-#include "image/windows.h"
+#include "resample/windows.h"
 
 static int fixed_equal(const fc__windows *w, int i, int start, int taps,
                        const int32_t *expect)

@@ -1,0 +1,165 @@
+// Reading a TorchScript CLIP archive and making it runnable where asked.
+//
+// OpenAI's released archives were traced on a GPU in float16. Their graphs
+// hold Device constants for "cuda:0" (where intermediate tensors such as
+// the class token's zeros are made) and aten::to casts to float16 (dtype 5).
+// OpenAI's clip.load(name, device, jit=True) rewrites both in place before
+// running them: every "cuda..." Device constant becomes the target device,
+// and on the CPU every float16 constant fed to aten::to as its dtype becomes
+// float32, after which model.float() converts the floating weights. We do
+// exactly the same, so that our results are Python's results.
+#include <cerrno>
+#include <cstring>
+#include <functional>
+
+#include <sys/stat.h>
+
+#include "backend/torchscript/torchscript.hpp"
+
+namespace fc {
+namespace {
+
+using torch::jit::Block;
+using torch::jit::Graph;
+using torch::jit::Node;
+
+constexpr int64_t kHalf = static_cast<int64_t>(c10::ScalarType::Half);   // 5
+constexpr int64_t kFloat = static_cast<int64_t>(c10::ScalarType::Float); // 6
+
+void for_each_node(Block *block, const std::function<void(Node *)> &visit)
+{
+    for (Node *node : block->nodes()) {
+        visit(node);
+        for (Block *inner : node->blocks())
+            for_each_node(inner, visit);
+    }
+}
+
+bool is_device_constant(const Node *node)
+{
+    return node->kind() == c10::prim::Constant &&
+           node->hasAttribute(c10::attr::value) &&
+           node->kindOf(c10::attr::value) == torch::jit::AttributeKind::s &&
+           node->output()->type()->kind() == c10::TypeKind::DeviceObjType;
+}
+
+// clip.load points "cuda..." constants at the target. On a GPU we also move
+// "cpu" constants, which plain exports traced on the CPU carry; clip.load
+// never meets those because OpenAI's archives were traced on a GPU.
+void patch_devices(Graph &graph, const c10::Device &target)
+{
+    const std::string name = target.str();
+    for_each_node(graph.block(), [&](Node *node) {
+        if (!is_device_constant(node))
+            return;
+        const std::string &value = node->s(c10::attr::value);
+        bool is_cuda = value.rfind("cuda", 0) == 0;
+        bool is_cpu = value == "cpu";
+        if (is_cuda || (is_cpu && target.is_cuda()))
+            node->s_(c10::attr::value, name);
+    });
+}
+
+// As clip.load's patch_float: the dtype of aten::to is its second or third
+// input; an int constant 5 there (shared or not) becomes 6, in place.
+void patch_half_casts(Graph &graph)
+{
+    for_each_node(graph.block(), [&](Node *node) {
+        if (node->kind() != c10::aten::to)
+            return;
+        for (size_t i : {1, 2}) {
+            if (i >= node->inputs().size())
+                continue;
+            Node *constant = node->inputs()[i]->node();
+            if (constant->kind() == c10::prim::Constant &&
+                constant->hasAttribute(c10::attr::value) &&
+                constant->kindOf(c10::attr::value) == torch::jit::AttributeKind::i &&
+                constant->i(c10::attr::value) == kHalf)
+                constant->i_(c10::attr::value, kFloat);
+        }
+    });
+}
+
+void patch_graphs(torch::jit::Module &module, const Placement &placement)
+{
+    // Every method of every submodule: a superset of clip.load's forward,
+    // forward1, encode_image and encode_text, so scripted archives whose
+    // helpers live in other methods are covered too.
+    for (const torch::jit::Module &sub : module.modules()) {
+        for (const torch::jit::Method &method : sub.get_methods()) {
+            std::shared_ptr<Graph> graph = method.graph();
+            patch_devices(*graph, placement.device);
+            if (placement.float32)
+                patch_half_casts(*graph);
+        }
+    }
+}
+
+// model.float(): floating parameters and buffers only (an integer buffer
+// such as input_resolution stays as it is).
+void make_float32(torch::jit::Module &module)
+{
+    for (at::Tensor t : module.parameters(/*recurse=*/true))
+        if (t.is_floating_point() && t.scalar_type() != c10::kFloat)
+            t.set_data(t.to(c10::kFloat));
+    for (at::Tensor t : module.buffers(/*recurse=*/true))
+        if (t.is_floating_point() && t.scalar_type() != c10::kFloat)
+            t.set_data(t.to(c10::kFloat));
+}
+
+// Why torch::jit::load refused a file, in a few words: LibTorch's own
+// messages run long and suggest a corrupted checkpoint, which misleads
+// when the file was never an archive at all.
+std::string why_not_torchscript(const std::string &message)
+{
+    if (message.find("not a ZIP archive") != std::string::npos ||
+        message.find("failed reading zip archive") != std::string::npos)
+        return " is not a TorchScript archive (not a zip file)";
+    if (message.find("constants.pkl") != std::string::npos ||
+        message.find("code/") != std::string::npos)
+        return " is a zip file without TorchScript code (a state dict saved with "
+               "torch.save? export the model with torch.jit.script or torch.jit.trace, "
+               "see docs/models.md)";
+    std::string first = message.substr(0, message.find('\n'));
+    first = first.substr(0, first.find(". "));
+    return " is not a TorchScript archive LibTorch can read: " + first;
+}
+
+} // namespace
+
+torch::jit::Module load_archive(const std::string &path, const Placement &placement)
+{
+    // The C layer has checked that `path` is a regular file it can read;
+    // stat again (it never blocks) in case it went away since.
+    struct stat sb;
+    if (stat(path.c_str(), &sb) != 0)
+        throw Failure{FC_ERR_IO, "cannot open " + path + ": " + std::strerror(errno)};
+    if (!S_ISREG(sb.st_mode))
+        throw Failure{FC_ERR_IO, path + " is not a regular file"};
+
+    // clip.load reads the archive straight onto the device it runs on
+    // (map_location); for float32 on a GPU we convert on the CPU first.
+    c10::Device read_to = placement.float32 ? c10::Device(c10::kCPU) : placement.device;
+    torch::jit::Module module;
+    try {
+        module = torch::jit::load(path, read_to);
+    } catch (const c10::Error &e) {
+        throw Failure{FC_ERR_MODEL, path + why_not_torchscript(e.what_without_backtrace())};
+    }
+    module.eval();
+
+    for (const char *name : {"encode_image", "encode_text"})
+        if (!module.find_method(name))
+            throw Failure{FC_ERR_MODEL, path + " has no " + name +
+                                            " method: not a CLIP model"};
+
+    patch_graphs(module, placement);
+    if (placement.float32) {
+        make_float32(module);
+        if (!placement.device.is_cpu())
+            module.to(placement.device);
+    }
+    return module;
+}
+
+} // namespace fc
