@@ -47,7 +47,7 @@ static int read_all(int fd, uint8_t *buf, size_t len, size_t *got)
 fc_status fc__read_file(const char *path, uint64_t max_bytes, const char *what,
                         uint8_t **data, size_t *size, fc_error *err)
 {
-    int fd;
+    int fd = -1;
     struct stat sb;
     fc_status st = open_regular(path, &fd, &sb, err);
     if (st != FC_OK) return st;
@@ -76,7 +76,7 @@ fc_status fc__read_file(const char *path, uint64_t max_bytes, const char *what,
 fc_status fc__read_file_head(const char *path, uint8_t *head, size_t want, size_t *got,
                              fc_error *err)
 {
-    int fd;
+    int fd = -1;
     struct stat sb;
     fc_status st = open_regular(path, &fd, &sb, err);
     if (st != FC_OK) return st;

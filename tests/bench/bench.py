@@ -19,6 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("FASTCLIP_BUILD", "build"))
+# Where the build put libfastclip and its backend (make's LIBOUT).
+LIBOUT = Path(os.environ.get("FASTCLIP_LIBOUT", ROOT / "lib"))
 IMAGES = [ROOT.parent / "shared/images/CLIP.png",
           ROOT.parent / "shared/images/coffee-640x425.jpg"]
 SECONDS = float(os.environ.get("FASTCLIP_BENCH_SECONDS", "1.5"))
@@ -321,14 +323,18 @@ def throughput_images():
     file's path."""
     d = BUILD / "bench-images"
     listing = d / "list.txt"
-    if listing.exists() and len(listing.read_text().split()) == THROUGHPUT_IMAGES:
-        return listing
+    if listing.exists():
+        listed = listing.read_text().split()
+        if len(listed) == THROUGHPUT_IMAGES and all(os.path.exists(p) for p in listed):
+            return listing
     d.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(20261204)
     sizes = [(640, 480), (800, 600), (1024, 768), (1280, 960), (500, 375), (480, 640),
              (1600, 1200), (720, 540), (1200, 800), (375, 500)]
-    paths = [str(p) for p in IMAGES]
-    for i in range(THROUGHPUT_IMAGES - len(IMAGES)):
+    # The shared images where they exist (not on a GPU machine); generated
+    # photos for the rest.
+    paths = [str(p) for p in IMAGES if p.exists()]
+    for i in range(THROUGHPUT_IMAGES - len(paths)):
         w, h = sizes[i % len(sizes)]
         small = rng.integers(0, 256, (6, 8, 3), dtype=np.uint8)
         im = Image.fromarray(small).resize((w, h), Image.BICUBIC)
@@ -348,12 +354,13 @@ class OurPipeline:
     """A running fc_pipeline_bench: one model loaded with WORKERS workers,
     then one pass over the images per request."""
 
-    def __init__(self, model, workers, listing):
+    def __init__(self, model, workers, listing, mode="load:cpu", threads=None):
         env = dict(os.environ, FASTCLIP_TORCH_BACKEND=str(
-            next((ROOT / "lib").glob("libfastclip_torch.so.*"), "")))
+            next(LIBOUT.glob("libfastclip_torch.so.*"), "")))
         self.proc = subprocess.Popen(
             [str(BUILD / "bench/fc_pipeline_bench"), str(model), str(workers),
-             str(THROUGHPUT_MICRO), str(THROUGHPUT_BATCH), str(MODEL_THREADS), str(listing)],
+             str(THROUGHPUT_MICRO), str(THROUGHPUT_BATCH),
+             str(MODEL_THREADS if threads is None else threads), str(listing), mode],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
         self.info = self._reply()
 

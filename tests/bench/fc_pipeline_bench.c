@@ -3,13 +3,14 @@
  * its passes with the Python reference's (a torch DataLoader feeding the
  * same model).
  *
- *   fc_pipeline_bench MODEL WORKERS MICRO_BATCH BATCH THREADS LIST
+ *   fc_pipeline_bench MODEL WORKERS MICRO_BATCH BATCH THREADS LIST [MODE]
  *
  * MODEL is a model file (run by its backend, found through
  * FASTCLIP_TORCH_BACKEND: this tool is linked with the library's objects,
  * not beside the library), or "test" for the C test backend with next to
  * no model work: the pipeline alone, decoding and preprocessing. LIST is a
- * file of image paths, one per line. After loading it prints one JSON
+ * file of image paths, one per line; MODE is fc_load's (default load:cpu;
+ * THREADS 0 leaves LibTorch's thread count alone). After loading it prints one JSON
  * line; then for each line "pass" on stdin it encodes every image, BATCH
  * per fc_encode_images call, and prints one JSON line: the seconds the
  * pass took, and the seconds the backend ran and the callers waited for
@@ -46,11 +47,12 @@ static char **read_list(const char *path, size_t *n)
 
 int main(int argc, char **argv)
 {
-    if (argc != 7) {
-        fputs("usage: fc_pipeline_bench MODEL|test WORKERS MICRO_BATCH BATCH THREADS LIST\n", stderr);
+    if (argc != 7 && argc != 8) {
+        fputs("usage: fc_pipeline_bench MODEL|test WORKERS MICRO_BATCH BATCH THREADS LIST [MODE]\n",
+              stderr);
         return 2;
     }
-    const char *model_path = argv[1];
+    const char *model_path = argv[1], *mode = argc == 8 ? argv[7] : "load:cpu";
     int batch = atoi(argv[4]);
     size_t n = 0;
     char **paths = read_list(argv[6], &n);
@@ -69,7 +71,7 @@ int main(int argc, char **argv)
     fc_status st = strcmp(model_path, "test") == 0
                        ? fc__load_with(test_backend(), "dim=512 size=224 context=77 light=1",
                                        "load:cpu", &p, &m, &err)
-                       : fc_load(model_path, "load:cpu", &p, &m, &err);
+                       : fc_load(model_path, mode, &p, &m, &err);
     if (st != FC_OK) {
         fprintf(stderr, "fc_pipeline_bench: %s\n", err.message);
         return 1;
