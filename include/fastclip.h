@@ -299,8 +299,10 @@ FC_API fc_status fc_tokenize(const fc_tokenizer *tokenizer, const char *text,
  *
  * Threads: a loaded model is never changed by encoding, so one fc_model may
  * be used from any number of threads at once; results equal serial calls.
- * Each call runs with LibTorch's intra-op thread pool, which is shared by
- * the whole process (see fc_model_params.n_threads).
+ * A model owns worker threads (fc_model_params.workers) that decode and
+ * preprocess the items of batch calls while the model runs; the model runs
+ * with LibTorch's intra-op thread pool, which is shared by the whole
+ * process (see fc_model_params.n_threads).
  * ------------------------------------------------------------------------- */
 
 /* An opaque loaded model. */
@@ -382,8 +384,11 @@ FC_API fc_status fc_model_params_init(fc_model_params *params,
  *   "load:cuda"    on the GPU, in the archive's own precision (float16 for
  *                  OpenAI's archives). "load:cuda:N" picks GPU N.
  * On success *out receives the model, to be freed with fc_free; on failure
- * *out is NULL. Returns FC_OK, FC_ERR_INVALID_ARGUMENT, FC_ERR_IO (cannot
- * read the file), FC_ERR_MODEL (not a TorchScript archive, no encode_image
+ * *out is NULL. The file is recognised by its first bytes, never its name.
+ * fc_load starts the model's worker threads; fc_free joins them.
+ * Returns FC_OK, FC_ERR_INVALID_ARGUMENT, FC_ERR_IO (cannot read the file,
+ * or not a regular file: never blocks on a FIFO), FC_ERR_MODEL (not a
+ * TorchScript archive, no encode_image
  * or encode_text method, outputs of the wrong shape, size unknown),
  * FC_ERR_DEVICE (no such GPU, or a LibTorch without CUDA),
  * FC_ERR_OUT_OF_MEMORY or FC_ERR_UNSUPPORTED (the LibTorch backend,
@@ -455,7 +460,10 @@ FC_API fc_status fc_encode_params_init(fc_encode_params *params,
  * fc_tokenize at the model's context length, then run through the text
  * tower. Outputs are always float32, whatever precision the model runs in.
  *
- * Batches give one row per item, in order. With `statuses` NULL, the first
+ * Batches give one row per item, in order. They run through the model
+ * fc_model_params.micro_batch items at a time, the next micro-batch being
+ * prepared by the model's workers meanwhile; memory stays that of two
+ * micro-batches whatever the batch size. With `statuses` NULL, the first
  * bad item fails the whole call (its index is in the message). With
  * `statuses` pointing at n values, bad items do not stop the others: each
  * item's status is written there, the rows of bad items are set to zero,

@@ -230,32 +230,43 @@ def python_burst(fn, seconds):
     return times
 
 
-class OurModel:
-    """A running fc_model_bench with one kernels choice: fc_load once, then
-    a burst of calls per request (tests/bench/fc_model_bench.c)."""
+class Tool:
+    """A bench tool kept running: it loads once, prints one JSON line, then
+    answers each request line on stdin with one JSON line."""
 
-    def __init__(self, path, kernels, image):
-        self.proc = subprocess.Popen(
-            [str(BUILD / "bench/fc_model_bench"), str(path), "load:cpu", str(MODEL_THREADS),
-             kernels, str(image), CAPTION],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    def __init__(self, args, env=None):
+        self.name = Path(args[0]).name
+        self.proc = subprocess.Popen([str(a) for a in args], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, env=env)
         self.info = self._reply()
 
     def _reply(self):
         line = self.proc.stdout.readline()
         if not line:
-            raise RuntimeError("fc_model_bench failed (exit %s)" % self.proc.wait())
+            raise RuntimeError("%s failed (exit %s)" % (self.name, self.proc.wait()))
         return json.loads(line)
 
-    def burst(self, call, seconds):
-        self.proc.stdin.write("%s %f\n" % (call, seconds))
+    def ask(self, request):
+        self.proc.stdin.write(request + "\n")
         self.proc.stdin.flush()
-        return self._reply()["ms"]
+        return self._reply()
 
     def close(self):
         self.proc.stdin.close()
         if self.proc.wait() != 0:
-            raise RuntimeError("fc_model_bench exited with %s" % self.proc.returncode)
+            raise RuntimeError("%s exited with %s" % (self.name, self.proc.returncode))
+
+
+class OurModel(Tool):
+    """fc_model_bench with one kernels choice: fc_load once, then a burst of
+    calls per request (tests/bench/fc_model_bench.c)."""
+
+    def __init__(self, path, kernels, image):
+        super().__init__([BUILD / "bench/fc_model_bench", path, "load:cpu", MODEL_THREADS,
+                          kernels, image, CAPTION])
+
+    def burst(self, call, seconds):
+        return self.ask("%s %f" % (call, seconds))["ms"]
 
 
 MODEL_ROUNDS = 5
@@ -350,35 +361,19 @@ def throughput_images():
     return listing
 
 
-class OurPipeline:
-    """A running fc_pipeline_bench: one model loaded with WORKERS workers,
-    then one pass over the images per request."""
+class OurPipeline(Tool):
+    """fc_pipeline_bench: one model loaded with WORKERS workers, then one
+    pass over the images per request (tests/bench/fc_pipeline_bench.c)."""
 
     def __init__(self, model, workers, listing, mode="load:cpu", threads=None):
         env = dict(os.environ, FASTCLIP_TORCH_BACKEND=str(
             next(LIBOUT.glob("libfastclip_torch.so.*"), "")))
-        self.proc = subprocess.Popen(
-            [str(BUILD / "bench/fc_pipeline_bench"), str(model), str(workers),
-             str(THROUGHPUT_MICRO), str(THROUGHPUT_BATCH),
-             str(MODEL_THREADS if threads is None else threads), str(listing), mode],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
-        self.info = self._reply()
-
-    def _reply(self):
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError("fc_pipeline_bench failed (exit %s)" % self.proc.wait())
-        return json.loads(line)
+        super().__init__([BUILD / "bench/fc_pipeline_bench", model, workers, THROUGHPUT_MICRO,
+                          THROUGHPUT_BATCH, MODEL_THREADS if threads is None else threads,
+                          listing, mode], env)
 
     def one_pass(self):
-        self.proc.stdin.write("pass\n")
-        self.proc.stdin.flush()
-        return self._reply()
-
-    def close(self):
-        self.proc.stdin.close()
-        if self.proc.wait() != 0:
-            raise RuntimeError("fc_pipeline_bench exited with %s" % self.proc.returncode)
+        return self.ask("pass")
 
 
 def throughput_rows():

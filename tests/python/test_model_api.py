@@ -213,3 +213,50 @@ def test_failing_model_gives_one_line(models, cli, inputs, warmup):
     assert "encode_image failed" in err and "must match the size" in err
     assert "not a usable CLIP model" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_embed_streams_in_chunks(models, cli, inputs, workdir):
+    """fastclip embed with --batch-size 3 streams 100 images in chunks of 24
+    (and texts likewise): the rows equal one whole-batch call's, to the bit
+    for every worker count, in .npy and in JSON; bad files in several chunks
+    are all named, and no output file is left behind."""
+    model = models["openai_style"]["path"]
+    good = [inputs / "photo.jpg", inputs / "alpha.png", inputs / "raw.ppm"]
+    images = [good[i % 3] for i in range(100)]
+    texts = ["a photo %d" % i for i in range(30)]
+
+    def run_embed(extra, out):
+        args = ["embed", "--model", model, "--no-warmup", *extra]
+        for p in images:
+            args += ["--image", p]
+        for t in texts:
+            args += ["--text", t]
+        return cli(args + (["-o", out] if out else []))
+
+    outs = []
+    for k, extra in enumerate([["--batch-size", "3", "--workers", "1"],
+                               ["--batch-size", "3", "--workers", "4"]]):
+        out = workdir / ("stream%d.npy" % k)
+        proc = run_embed(extra, out)
+        assert proc.returncode == 0, proc.stderr
+        outs.append(np.load(out))
+    assert outs[0].shape == (130, models["openai_style"]["embed_dim"])
+    assert np.array_equal(outs[0], outs[1])
+    # Each input is the same in every chunk: rows repeat with their input.
+    assert np.array_equal(outs[0][0], outs[0][99]) and np.array_equal(outs[0][1], outs[0][97])
+    proc = run_embed(["--batch-size", "3"], None)
+    assert proc.returncode == 0, proc.stderr
+    import json
+    doc = json.loads(proc.stdout)
+    got = np.array([r["embedding"] for r in doc["images"] + doc["texts"]], np.float32)
+    assert np.array_equal(got, outs[0])
+
+    bad = workdir / "model-api" / "stream-bad.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    images[5] = images[60] = bad
+    out = workdir / "stream-bad.npy"
+    proc = run_embed(["--batch-size", "3"], out)
+    assert proc.returncode == 1
+    err = proc.stderr.decode()
+    assert err.count(str(bad)) >= 2 and "2 of 100 images failed" in err, err
+    assert not out.exists() and not list(workdir.glob("stream-bad.npy.tmp*"))
