@@ -15,6 +15,7 @@
 typedef struct slot {
     struct batch *batch;
     uint8_t *rows;         /* micro x row_bytes, from the backend's allocator */
+    size_t rows_bytes;
     float *embeddings;     /* micro x dim                                      */
     fc_status *status;     /* micro                                            */
     fc_error *errors;      /* micro                                            */
@@ -79,28 +80,18 @@ static fc_status run_text(const fc__pipeline *p, const void *rows, size_t n, flo
 
 /* ---- slots ---------------------------------------------------------------- */
 
-static void *stage_alloc(const fc__pipeline *p, size_t bytes)
-{
-    if (p->backend->host_alloc != NULL) return p->backend->host_alloc(p->model, bytes);
-    return malloc(bytes);
-}
-
-static void stage_free(const fc__pipeline *p, void *ptr)
-{
-    if (ptr == NULL) return;
-    if (p->backend->host_free != NULL) p->backend->host_free(p->model, ptr);
-    else free(ptr);
-}
-
 static fc_status slot_alloc(slot *s, batch *b, size_t rows, fc_error *err)
 {
     memset(s, 0, sizeof *s);
     s->batch = b;
     size_t row_bytes = b->kind->row_bytes, dim = (size_t)b->p->dim;
-    if (rows > SIZE_MAX / row_bytes || rows > SIZE_MAX / sizeof(float) / dim)
+    if (b->p->micro_batch > SIZE_MAX / row_bytes || rows > SIZE_MAX / sizeof(float) / dim)
         return fc__fail(err, FC_ERR_OUT_OF_MEMORY, "a micro-batch of %zu %ss is too large", rows,
                         b->kind->noun);
-    s->rows = stage_alloc(b->p, rows * row_bytes);
+    /* Always a whole micro-batch: the buffers are kept and reused by size,
+     * and pages a small call never touches cost nothing. */
+    s->rows_bytes = b->p->micro_batch * row_bytes;
+    s->rows = fc__pipeline_stage_take(b->p, s->rows_bytes);
     s->embeddings = malloc(rows * dim * sizeof *s->embeddings);
     s->status = malloc(rows * sizeof *s->status);
     s->errors = malloc(rows * sizeof *s->errors);
@@ -114,7 +105,7 @@ static fc_status slot_alloc(slot *s, batch *b, size_t rows, fc_error *err)
 static void slot_free(slot *s)
 {
     if (s->batch == NULL) return;
-    stage_free(s->batch->p, s->rows);
+    fc__pipeline_stage_give(s->batch->p, s->rows, s->rows_bytes);
     free(s->embeddings);
     free(s->status);
     free(s->errors);

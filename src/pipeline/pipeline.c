@@ -12,7 +12,6 @@ fc_status fc__pipeline_open(fc__pipeline *p, const fc__backend *backend, void *m
                             int workers, size_t micro_batch, fc_error *err)
 {
     memset(p, 0, sizeof *p);
-    p->backend = backend;
     p->model = model;
     p->dim = info->dim;
     p->image_size = info->image_size;
@@ -22,15 +21,58 @@ fc_status fc__pipeline_open(fc__pipeline *p, const fc__backend *backend, void *m
     atomic_init(&p->run_ns, 0);
     atomic_init(&p->prepare_wait_ns, 0);
     atomic_init(&p->items, 0);
+    if (pthread_mutex_init(&p->stage_lock, NULL) != 0)
+        return fc__fail(err, FC_ERR_OUT_OF_MEMORY, "cannot create the pipeline's lock");
+    p->backend = backend; /* set: close may run from here on */
     /* The calling thread is one of the workers. */
     if (workers > 1) return fc__pool_new(workers - 1, &p->pool, err);
     return FC_OK;
 }
 
+static void stage_release(const fc__pipeline *p, void *buffer)
+{
+    if (p->backend->host_free != NULL) p->backend->host_free(p->model, buffer);
+    else free(buffer);
+}
+
 void fc__pipeline_close(fc__pipeline *p)
 {
+    if (p->backend == NULL) return; /* never opened */
     fc__pool_free(p->pool);
     p->pool = NULL;
+    for (int i = 0; i < p->n_stages; i++) stage_release(p, p->stages[i].buffer);
+    p->n_stages = 0;
+    pthread_mutex_destroy(&p->stage_lock);
+    p->backend = NULL;
+}
+
+void *fc__pipeline_stage_take(fc__pipeline *p, size_t bytes)
+{
+    pthread_mutex_lock(&p->stage_lock);
+    for (int i = 0; i < p->n_stages; i++) {
+        if (p->stages[i].bytes != bytes) continue;
+        void *buffer = p->stages[i].buffer;
+        p->stages[i] = p->stages[--p->n_stages];
+        pthread_mutex_unlock(&p->stage_lock);
+        return buffer;
+    }
+    pthread_mutex_unlock(&p->stage_lock);
+    if (p->backend->host_alloc != NULL) return p->backend->host_alloc(p->model, bytes);
+    return malloc(bytes);
+}
+
+void fc__pipeline_stage_give(fc__pipeline *p, void *buffer, size_t bytes)
+{
+    if (buffer == NULL) return;
+    pthread_mutex_lock(&p->stage_lock);
+    if (p->n_stages < FC__PIPELINE_STAGES) {
+        p->stages[p->n_stages].buffer = buffer;
+        p->stages[p->n_stages].bytes = bytes;
+        p->n_stages++;
+        buffer = NULL;
+    }
+    pthread_mutex_unlock(&p->stage_lock);
+    if (buffer != NULL) stage_release(p, buffer);
 }
 
 fc_status fc__pipeline_warm_up(fc__pipeline *p, int runs, fc_error *err)

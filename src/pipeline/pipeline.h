@@ -15,6 +15,7 @@
 #ifndef FC_PIPELINE_PIPELINE_H
 #define FC_PIPELINE_PIPELINE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,10 @@
 #include "fastclip.h"
 #include "pipeline/pool.h"
 
+/* Staging buffers a model keeps for reuse: one call's two slots of images
+ * and of texts. */
+#define FC__PIPELINE_STAGES 4
+
 typedef struct fc__pipeline {
     const fc__backend *backend;
     void *model;                /* the backend's                           */
@@ -30,6 +35,14 @@ typedef struct fc__pipeline {
     const fc_tokenizer *tokenizer;
     fc__pool *pool;             /* NULL: the calling thread does it all    */
     size_t micro_batch;
+    /* Staging buffers given back by finished calls, kept for the next ones
+     * (a fresh one costs its page faults again, or, on a GPU, pinning). */
+    pthread_mutex_t stage_lock;
+    struct fc__stage {
+        void *buffer;
+        size_t bytes;
+    } stages[FC__PIPELINE_STAGES];
+    int n_stages;
     /* What the calls have spent, for benchmarks (fc__pipeline_stats). */
     atomic_uint_fast64_t run_ns, prepare_wait_ns, items;
 } fc__pipeline;
@@ -40,8 +53,16 @@ fc_status fc__pipeline_open(fc__pipeline *p, const fc__backend *backend, void *m
                             const fc__backend_info *info, const fc_tokenizer *tokenizer,
                             int workers, size_t micro_batch, fc_error *err);
 
-/* Stops the workers. The backend model and the tokenizer stay the caller's. */
+/* Stops the workers and frees the kept staging buffers. The backend model
+ * and the tokenizer stay the caller's. */
 void fc__pipeline_close(fc__pipeline *p);
+
+/* A staging buffer of `bytes` for the backend's inputs: a kept one of that
+ * size, else a new one from the backend's allocator (or malloc). */
+void *fc__pipeline_stage_take(fc__pipeline *p, size_t bytes);
+
+/* Gives a staging buffer back, to be kept or freed. NULL is a no-op. */
+void fc__pipeline_stage_give(fc__pipeline *p, void *buffer, size_t bytes);
 
 /* How one call prepares and returns its items. */
 typedef struct fc__encode_options {

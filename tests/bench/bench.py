@@ -392,36 +392,39 @@ def throughput_rows():
     listing = throughput_images()
     paths = listing.read_text().split()
     model_path = bench_model()
+    torch.set_num_threads(MODEL_THREADS)
+    model = clipmodels.clip_load_jit(model_path)
+    preprocess = _transform(N)
+
+    class Files(torch.utils.data.Dataset):
+        def __len__(self):
+            return len(paths)
+
+        def __getitem__(self, i):
+            return preprocess(Image.open(paths[i]))
+
+    loader = torch.utils.data.DataLoader(Files(), batch_size=THROUGHPUT_BATCH, num_workers=2,
+                                         persistent_workers=True)
+
+    def python_pass():
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            for batch in loader:
+                model.encode_image(batch)
+        return {"seconds": time.perf_counter() - t0}
+
+    # The DataLoader's workers are forked now, before our tools start: a
+    # forked worker would keep a copy of each tool's stdin pipe, and the
+    # tool would never see it close.
+    with torch.no_grad():  # TorchScript's profiling runs, and the workers' start
+        for _ in range(2):
+            for batch in loader:
+                model.encode_image(batch[:2])
+                break
     sides = {"prep1": OurPipeline("test", 1, listing), "prep2": OurPipeline("test", 2, listing),
              "ours1": OurPipeline(model_path, 1, listing),
              "ours2": OurPipeline(model_path, 2, listing)}
-    torch.set_num_threads(MODEL_THREADS)
     try:
-        model = clipmodels.clip_load_jit(model_path)
-        preprocess = _transform(N)
-
-        class Files(torch.utils.data.Dataset):
-            def __len__(self):
-                return len(paths)
-
-            def __getitem__(self, i):
-                return preprocess(Image.open(paths[i]))
-
-        loader = torch.utils.data.DataLoader(Files(), batch_size=THROUGHPUT_BATCH, num_workers=2,
-                                             persistent_workers=True)
-
-        def python_pass():
-            t0 = time.perf_counter()
-            with torch.no_grad():
-                for batch in loader:
-                    model.encode_image(batch)
-            return {"seconds": time.perf_counter() - t0}
-
-        with torch.no_grad():  # TorchScript's profiling runs, and the workers' start
-            for _ in range(2):
-                for batch in loader:
-                    model.encode_image(batch[:2])
-                    break
         for side in sides.values():
             side.one_pass()  # the first pass warms files and the model's batch shapes
         names = list(sides) + ["python"]
