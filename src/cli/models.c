@@ -172,15 +172,16 @@ static int stream_images(stream *s, row_sink sink, void *ctx)
         fc_status st = fc_encode_images(s->model, s->images, count, &o->encode, s->rows,
                                         count * s->dim, s->statuses, &err);
         if (st == FC_ERR_PARTIAL) {
-            for (size_t i = 0; i < count; i++)
-                if (s->statuses[i] != FC_OK)
-                    fprintf(stderr, "fastclip: %s: %s\n", o->images[first + i],
-                            fc_status_string(s->statuses[i]));
+            for (size_t i = 0; i < count; i++) {
+                if (s->statuses[i] == FC_OK) continue;
+                fprintf(stderr, "fastclip: %s: %s\n", o->images[first + i],
+                        fc_status_string(s->statuses[i]));
+                failed++;
+            }
             /* The library's message ends with the first failure's reason. */
             const char *why = strstr(err.message, "; first, ");
             why = why ? strstr(why, ": ") : NULL;
             fprintf(stderr, "fastclip: %s\n", why ? why + 2 : err.message);
-            for (size_t i = 0; i < count; i++) failed += s->statuses[i] != FC_OK;
         } else if (st != FC_OK) {
             rc = model_failure(st, &err);
         } else if (failed == 0) {

@@ -48,32 +48,29 @@ static fc_status resolve(const char *mode, const fc_model_params *params, fc_mod
     return FC_OK;
 }
 
-fc_status fc__load_with(const fc__backend *backend, const char *path, const char *mode,
-                        const fc_model_params *params, fc_model **out, fc_error *err)
+/* Loads `path` with `backend`, the caller's params already resolved. */
+static fc_status load_resolved(const fc__backend *backend, const char *path,
+                               const fc_model_params *p, const fc__backend_options *options,
+                               fc_model **out, fc_error *err)
 {
-    fc_model_params p;
-    fc__backend_options options;
-    char device[32];
-    fc_status st = resolve(mode, params, &p, &options, device, err);
-    if (st != FC_OK) return st;
-
+    fc_status st;
     fc_model *m = calloc(1, sizeof *m);
     if (m == NULL) return fc__fail(err, FC_ERR_OUT_OF_MEMORY, "out of memory");
     m->backend = backend;
     fc_tokenizer_params tp;
     fc_tokenizer_params_init(&tp, sizeof tp);
-    tp.bpe_path = p.bpe_path;
+    tp.bpe_path = p->bpe_path;
     st = fc_tokenizer_new(&tp, &m->tokenizer, err);
     if (st != FC_OK) fc__prefix(err, st, "tokenizer: ");
-    if (st == FC_OK) st = backend->load(path, &options, &m->handle, &m->info, err);
+    if (st == FC_OK) st = backend->load(path, options, &m->handle, &m->info, err);
     if (st == FC_OK && (m->info.dim < 1 || m->info.image_size < 1 || m->info.context_length < 2))
         st = fc__fail(err, FC_ERR_INTERNAL, "the %s backend reported dim %d, image size %d, "
                       "context length %d", backend->name, m->info.dim, m->info.image_size,
                       m->info.context_length);
     if (st == FC_OK)
         st = fc__pipeline_open(&m->pipeline, backend, m->handle, &m->info, m->tokenizer,
-                               worker_count(p.workers), (size_t)p.micro_batch, err);
-    if (st == FC_OK) st = fc__pipeline_warm_up(&m->pipeline, p.warmup, err);
+                               worker_count(p->workers), (size_t)p->micro_batch, err);
+    if (st == FC_OK) st = fc__pipeline_warm_up(&m->pipeline, p->warmup, err);
     if (st != FC_OK) {
         release(m);
         return st;
@@ -81,6 +78,16 @@ fc_status fc__load_with(const fc__backend *backend, const char *path, const char
     m->magic = FC__MODEL_MAGIC;
     *out = m;
     return FC_OK;
+}
+
+fc_status fc__load_with(const fc__backend *backend, const char *path, const char *mode,
+                        const fc_model_params *params, fc_model **out, fc_error *err)
+{
+    fc_model_params p;
+    fc__backend_options options;
+    char device[32];
+    fc_status st = resolve(mode, params, &p, &options, device, err);
+    return st != FC_OK ? st : load_resolved(backend, path, &p, &options, out, err);
 }
 
 fc_status fc_load(const char *path, const char *mode, const fc_model_params *params,
@@ -98,8 +105,7 @@ fc_status fc_load(const char *path, const char *mode, const fc_model_params *par
     if (st != FC_OK) return st;
     const fc__backend *backend;
     st = fc__backend_for_file(path, &backend, err);
-    if (st != FC_OK) return st;
-    return fc__load_with(backend, path, mode, params, out, err);
+    return st != FC_OK ? st : load_resolved(backend, path, &p, &options, out, err);
 }
 
 void fc_free(fc_model *model)

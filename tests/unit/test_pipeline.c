@@ -119,7 +119,7 @@ static void inputs_free(inputs *in)
 {
     for (int i = 0; i < N_IMAGES; i++) {
         free(in->buffers[i]);
-        if (in->paths[i][0] == '/' && strncmp(in->paths[i], "/tmp/", 5) == 0) unlink(in->paths[i]);
+        if (strncmp(in->paths[i], "/tmp/", 5) == 0) unlink(in->paths[i]);
     }
 }
 
