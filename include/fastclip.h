@@ -73,7 +73,7 @@ extern "C" {
  * Version. The single source of truth: the Makefile reads these three lines.
  * ------------------------------------------------------------------------- */
 #define FC_VERSION_MAJOR 0
-#define FC_VERSION_MINOR 4
+#define FC_VERSION_MINOR 5
 #define FC_VERSION_PATCH 0
 #define FC_VERSION_NUMBER \
     (FC_VERSION_MAJOR * 10000 + FC_VERSION_MINOR * 100 + FC_VERSION_PATCH)
@@ -324,6 +324,33 @@ typedef enum fc_kernels {
     FC_KERNELS_REFERENCE = 1
 } fc_kernels;
 
+/* The precision a model runs in (fc_model_params.precision). Measured
+ * differences from Python's reference for each are in docs/models.md. */
+typedef enum fc_precision {
+    /* The mode's own: FC_PRECISION_FLOAT32 for "load:cpu",
+     * FC_PRECISION_STORED for "load:cuda". The default. */
+    FC_PRECISION_AUTO = 0,
+    /* As the archive stores its weights and casts (float16 for OpenAI's
+     * archives), as clip.load(device="cuda") runs it. GPU only. */
+    FC_PRECISION_STORED = 1,
+    /* True float32, as clip.load(device="cpu") makes the model: casts to
+     * float16 become casts to float32 and the weights float32. On a GPU
+     * the matrix products and convolutions run in full float32, not TF32. */
+    FC_PRECISION_FLOAT32 = 2,
+    /* float32 weights, with the GPU's matrix products and convolutions in
+     * TF32 (10-bit mantissa inputs): faster, within about 1e-3 of float32.
+     * TF32 is a process-wide LibTorch setting, so a process cannot hold a
+     * FLOAT32 and a TF32 model on GPUs at once (FC_ERR_INVALID_ARGUMENT).
+     * On the CPU it is FC_PRECISION_FLOAT32. */
+    FC_PRECISION_TF32 = 3,
+    /* bfloat16 where the archive has float16: its float16 weights become
+     * bfloat16 and its casts to float16 casts to bfloat16 (what stays
+     * float32 in OpenAI's archives, LayerNorm, stays float32). For archives
+     * that store float16 weights (OpenAI's); for others fc_load returns
+     * FC_ERR_INVALID_ARGUMENT. */
+    FC_PRECISION_BFLOAT16 = 4
+} fc_precision;
+
 typedef struct fc_model_params {
     size_t struct_size; /* set by fc_model_params_init                     */
     /* Where the model runs: "cpu", "cuda" or "cuda:N". NULL (the default)
@@ -364,6 +391,15 @@ typedef struct fc_model_params {
      * The model's sums may round differently at another batch size, so
      * the last bits of an embedding can depend on this (docs/threading.md). */
     int micro_batch;
+    /* Since 0.5.0: FC_PRECISION_AUTO (the default) or another fc_precision. */
+    fc_precision precision;
+    /* Since 0.5.0: on a GPU, 1 (the default) runs each tower as a CUDA graph
+     * captured once per batch-size bucket (1, 2, 3, 4, 6, 8, 12, 16, ... up
+     * to micro_batch), a batch being padded to its bucket; 0 runs the
+     * towers op by op. Both give the same bytes: without graphs a batch is
+     * padded to its bucket too. Where capture fails the model runs without
+     * graphs and fc_model_cuda_graphs says why. Ignored on the CPU. */
+    int cuda_graphs;
 } fc_model_params;
 
 #define FC_WORKERS_AUTO (-1)
@@ -410,6 +446,14 @@ FC_API int fc_model_dim(const fc_model *model);
 FC_API int fc_model_image_size(const fc_model *model);
 /* The number of tokens per text (77 for OpenAI's models). */
 FC_API int fc_model_context_length(const fc_model *model);
+/* Since 0.5.0: the device the model runs on, "cpu" or "cuda:N". */
+FC_API const char *fc_model_device(const fc_model *model);
+/* Since 0.5.0: the precision it runs in (never FC_PRECISION_AUTO). */
+FC_API fc_precision fc_model_precision(const fc_model *model);
+/* Since 0.5.0: 1 if the model's calls replay CUDA graphs, else 0; with
+ * `why` not NULL, why->message says which, and why not ("not on a GPU",
+ * "turned off by params.cuda_graphs", or the capture's failure). */
+FC_API int fc_model_cuda_graphs(const fc_model *model, fc_error *why);
 
 /* An image to encode: a file, encoded bytes in memory, or pixels. Make one
  * with fc_image_file, fc_image_memory or fc_image_pixels. It only points at
@@ -494,6 +538,34 @@ FC_API fc_status fc_encode_texts(fc_model *model, const char *const *texts,
                                  size_t n, const fc_encode_params *params,
                                  float *out, size_t out_floats,
                                  fc_status *statuses, fc_error *err);
+
+/* ---------------------------------------------------------------------------
+ * Encoding inputs prepared elsewhere, for callers with their own
+ * preprocessing or tokenizer (a torch tensor from Python, say). Since 0.5.0.
+ *
+ * fc_encode_image_tensors takes `n` images already preprocessed: float32,
+ * n x 3 x s x s in C order (NCHW), s = fc_model_image_size(model), as
+ * fc_preprocess_* writes them. fc_encode_token_ids takes `n` texts already
+ * tokenized: int32, n x c, c = fc_model_context_length(model), as
+ * fc_tokenize writes them; every id must be a token of CLIP's vocabulary,
+ * 0 to FC_VOCAB_SIZE - 1 (else FC_ERR_INVALID_ARGUMENT, before anything
+ * runs). Both run in micro-batches as the calls above, in host memory, and
+ * write n rows of fc_model_dim(model) floats; of `params` only `normalize`
+ * applies. Returns FC_OK, FC_ERR_INVALID_ARGUMENT, FC_ERR_BUFFER_TOO_SMALL,
+ * FC_ERR_MODEL or FC_ERR_OUT_OF_MEMORY.
+ * ------------------------------------------------------------------------- */
+#define FC_VOCAB_SIZE 49408
+
+FC_API fc_status fc_encode_image_tensors(fc_model *model, const float *pixels,
+                                         size_t n,
+                                         const fc_encode_params *params,
+                                         float *out, size_t out_floats,
+                                         fc_error *err);
+
+FC_API fc_status fc_encode_token_ids(fc_model *model, const int32_t *ids,
+                                     size_t n, const fc_encode_params *params,
+                                     float *out, size_t out_floats,
+                                     fc_error *err);
 
 #ifdef __cplusplus
 }

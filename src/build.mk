@@ -59,10 +59,39 @@ TORCH_STD := $(if $(shell grep -s -l 'C++20 or later' $(LIBTORCH)/include/ATen/A
 MODEL_LIBS := -L$(TORCH_LIBDIR) -Wl,-rpath,$(TORCH_LIBDIR) -Wl,--no-as-needed -ltorch \
               -ltorch_cpu -lc10 -Wl,--as-needed
 BACKEND := $(LIBOUT)/$(BACKEND_NAME)
+# The GPU path (cuda_runner.cpp) where this LibTorch has CUDA and CUDA's
+# runtime headers are found: those of the torch wheel's nvidia packages, or
+# a CUDA toolkit's. It builds without a GPU. Elsewhere (Debian's
+# libtorch-dev, the CPU wheel) cuda_none.cpp stands in. FASTCLIP_CUDA=0
+# builds without it anyway.
+FASTCLIP_CUDA ?= 1
+ifeq ($(FASTCLIP_CUDA)$(if $(wildcard $(TORCH_LIBDIR)/libtorch_cuda.so),yes),1yes)
+TORCH_NVIDIA := $(wildcard $(LIBTORCH)/../nvidia/cu1*)
+# (cuda_runtime.h needs crt/host_config.h, which the wheels' runtime
+# package lacks; their nvcc package, or a toolkit, has it.)
+CUDA_INCLUDE ?= $(patsubst %/crt/host_config.h,%,$(firstword $(wildcard \
+                  $(addsuffix /include/crt/host_config.h,$(TORCH_NVIDIA) $(LIBTORCH)/../nvidia/cuda_runtime \
+                  $(LIBTORCH)/../nvidia/cuda_nvcc) /usr/local/cuda/include/crt/host_config.h)))
+CUDART := $(firstword $(wildcard $(addsuffix /lib/libcudart.so.*,$(TORCH_NVIDIA) \
+            $(LIBTORCH)/../nvidia/cuda_runtime) /usr/local/cuda/lib64/libcudart.so.*))
+ifeq ($(CUDA_INCLUDE)$(if $(CUDART),,missing),$(CUDA_INCLUDE))
+ifneq ($(CUDA_INCLUDE),)
+BACKEND_CUDA := cuda_runner
+TORCH_INCLUDES += -isystem $(CUDA_INCLUDE)
+MODEL_LIBS += -L$(TORCH_LIBDIR) -Wl,--no-as-needed -ltorch_cuda -lc10_cuda -Wl,--as-needed \
+              $(CUDART) -Wl,-rpath,$(dir $(CUDART))
+endif
+endif
+ifeq ($(BACKEND_CUDA),)
+$(warning LIBTORCH=$(LIBTORCH) has CUDA, but CUDA's runtime headers and library were not found (set CUDA_INCLUDE=DIR, or FASTCLIP_CUDA=0): building the backend without its GPU path)
+endif
+endif
 else
 BACKEND :=
 endif
-BACKEND_OBJ := $(patsubst %.cpp,$(BUILD)/pic/%.o,$(wildcard src/backend/torchscript/*.cpp))
+BACKEND_CUDA ?= cuda_none
+BACKEND_OBJ := $(patsubst %.cpp,$(BUILD)/pic/%.o,$(filter-out src/backend/torchscript/cuda_%.cpp,\
+                 $(wildcard src/backend/torchscript/*.cpp)) src/backend/torchscript/$(BACKEND_CUDA).cpp)
 CXX_WARNINGS := -Wall -Wextra -Wshadow -Wpointer-arith -Wformat=2
 CXXFLAGS_ALL = -std=$(TORCH_STD) $(CXX_WARNINGS) -Iinclude -Isrc $(TORCH_INCLUDES) $(OPT) \
                $(SANITIZE) $(CXXFLAGS) $(CPPFLAGS)

@@ -13,7 +13,8 @@
 
 TEST_LIBS := -pthread
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
-UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c)) \
+              $(BUILD)/tests/test_buckets
 # Test tools that reach internal functions (linked with the objects, not the .so).
 INTERNAL_TOOLS := $(patsubst tests/internal/%.c,$(BUILD)/tests/%,$(wildcard tests/internal/*.c))
 BENCH_TOOLS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
@@ -32,6 +33,13 @@ $(BUILD)/tests/%: tests/tools/%.c tests/tools/read_file.h $(LIBOUT)/libfastclip.
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h tests/backend/test_backend.h $(UNIT_OBJ) $(TEST_BACKEND_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(UNIT_OBJ) $(TEST_BACKEND_OBJ) $(LDFLAGS_ALL) $(LIBS) $(TEST_LIBS)
+
+# The backend's bucket logic is plain C++: tested without LibTorch.
+$(BUILD)/tests/test_buckets: tests/unit/test_buckets.cpp tests/unit/check.h \
+                             src/backend/torchscript/buckets.cpp src/backend/torchscript/buckets.hpp
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 $(CXX_WARNINGS) $(OPT) $(SANITIZE) $(CXXFLAGS) -Isrc -Itests -o $@ \
+	    tests/unit/test_buckets.cpp src/backend/torchscript/buckets.cpp $(LDFLAGS)
 
 $(BUILD)/tests/%: tests/internal/%.c $(UNIT_OBJ)
 	@mkdir -p $(dir $@)

@@ -77,6 +77,10 @@ typedef struct fc_tokenizer_params {
 
 typedef struct fc_model fc_model;
 typedef enum fc_kernels { FC_KERNELS_FAST = 0, FC_KERNELS_REFERENCE = 1 } fc_kernels;
+typedef enum fc_precision {
+    FC_PRECISION_AUTO = 0, FC_PRECISION_STORED = 1, FC_PRECISION_FLOAT32 = 2,
+    FC_PRECISION_TF32 = 3, FC_PRECISION_BFLOAT16 = 4
+} fc_precision;
 typedef struct fc_model_params {
     size_t struct_size;
     const char *device;
@@ -88,6 +92,8 @@ typedef struct fc_model_params {
     fc_kernels kernels;    /* since 0.3.0 */
     int workers;           /* since 0.4.0 */
     int micro_batch;       /* since 0.4.0 */
+    fc_precision precision; /* since 0.5.0 */
+    int cuda_graphs;       /* since 0.5.0 */
 } fc_model_params;
 
 typedef struct fc_image {
@@ -141,6 +147,9 @@ void fc_free(fc_model *model);
 int fc_model_dim(const fc_model *model);
 int fc_model_image_size(const fc_model *model);
 int fc_model_context_length(const fc_model *model);
+const char *fc_model_device(const fc_model *model);
+fc_precision fc_model_precision(const fc_model *model);
+int fc_model_cuda_graphs(const fc_model *model, fc_error *why);
 
 fc_image fc_image_file(const char *path);
 fc_image fc_image_memory(const void *data, size_t size);
@@ -160,6 +169,12 @@ fc_status fc_encode_text(fc_model *model, const char *text,
 fc_status fc_encode_texts(fc_model *model, const char *const *texts, size_t n,
                           const fc_encode_params *params, float *out,
                           size_t out_floats, fc_status *statuses, fc_error *err);
+fc_status fc_encode_image_tensors(fc_model *model, const float *pixels, size_t n,
+                                  const fc_encode_params *params, float *out,
+                                  size_t out_floats, fc_error *err);
+fc_status fc_encode_token_ids(fc_model *model, const int32_t *ids, size_t n,
+                              const fc_encode_params *params, float *out,
+                              size_t out_floats, fc_error *err);
 """
 
 ffi = FFI()

@@ -31,7 +31,7 @@ from ._lib import LibraryNotFoundError
 
 # The package's own version: the library version it was written for
 # (fastclip.h's FC_VERSION_*; a test keeps the two equal).
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 __all__ = ["Model", "Tokenizer", "tokenize", "preprocess", "version", "library_path",
            "FastclipError", "Status", "status_name", "LibraryNotFoundError", "__version__"]

@@ -85,6 +85,15 @@ def _errors_arg(errors):
 KERNELS = {"fast": _lib.KERNELS_FAST, "reference": _lib.KERNELS_REFERENCE}
 
 
+def _precision_arg(precision):
+    if precision is None:
+        return _lib.PRECISIONS["auto"]
+    if not isinstance(precision, str) or precision not in _lib.PRECISIONS:
+        raise ValueError("precision must be None or one of %s, not %r"
+                         % (", ".join(repr(k) for k in _lib.PRECISIONS), precision))
+    return _lib.PRECISIONS[precision]
+
+
 def _kernels_arg(kernels):
     if not (isinstance(kernels, str) and kernels in KERNELS):
         raise ValueError('kernels must be "fast" or "reference", not %r' % (kernels,))
@@ -123,6 +132,13 @@ class Model(_Handle):
     or a CUDA device) both mean the same. Any other value raises ValueError
     before the library is called.
 
+    precision (fc_model_params.precision): None (the mode's: "float32"
+    for load:cpu, "stored" for load:cuda), "stored" (the archive's own,
+    float16 for OpenAI's; GPU only), "float32" (true float32, no TF32 on a
+    GPU), "tf32" (float32 with TF32 matrix products on a GPU; float32 on the
+    CPU) or "bfloat16". cuda_graphs: on a GPU, replay each tower as a CUDA
+    graph per batch-size bucket (default True); the same bytes either way.
+
     One Model may be used from any number of threads at once; every call
     releases the GIL while the library works. close() (or leaving the with
     block) frees it; using it afterwards raises ValueError.
@@ -133,11 +149,13 @@ class Model(_Handle):
 
     def __init__(self, path, mode="load:cpu", device=None, warmup=2, image_size=0,
                  context_length=0, n_threads=0, bpe_path=None, kernels="fast",
-                 workers=None, batch_size=None):
+                 workers=None, batch_size=None, precision=None, cuda_graphs=True):
         self._handle = None
         path_b = path_bytes(path, "model path")
         mode_b = optional_str_bytes(mode, "mode")
         kernels_c = _kernels_arg(kernels)
+        precision_c = _precision_arg(precision)
+        graphs_c = c_bool_arg(cuda_graphs, "cuda_graphs")
         lib = _lib.load()
         params = _lib.fc_model_params()
         lib.fc_model_params_init(_byref(params), ctypes.sizeof(params))
@@ -149,6 +167,8 @@ class Model(_Handle):
         if bpe_path is not None:
             params.bpe_path = path_bytes(bpe_path, "bpe_path")
         params.kernels = kernels_c
+        params.precision = precision_c
+        params.cuda_graphs = graphs_c
         if workers is not None:
             params.workers = c_int_arg(workers, "workers")
         if batch_size is not None:
@@ -165,6 +185,9 @@ class Model(_Handle):
         self._dim = lib.fc_model_dim(handle)
         self._image_size = lib.fc_model_image_size(handle)
         self._context_length = lib.fc_model_context_length(handle)
+        self._device = lib.fc_model_device(handle).decode()
+        code = lib.fc_model_precision(handle)
+        self._precision = next(k for k, v in _lib.PRECISIONS.items() if v == code)
 
     @property
     def dim(self):
@@ -180,6 +203,29 @@ class Model(_Handle):
     def context_length(self):
         """Tokens per text (77 for OpenAI's models)."""
         return self._context_length
+
+    @property
+    def device(self):
+        """Where the model runs: "cpu" or "cuda:N"."""
+        return self._device
+
+    @property
+    def precision(self):
+        """The precision it runs in: "stored", "float32", "tf32" or
+        "bfloat16"."""
+        return self._precision
+
+    @property
+    def cuda_graphs(self):
+        """(on, why): whether calls replay CUDA graphs, and a line saying
+        which, and why not."""
+        err = _lib.fc_error()
+        handle = self._acquire()
+        try:
+            on = _lib.load().fc_model_cuda_graphs(handle, _byref(err))
+        finally:
+            self._release()
+        return bool(on), err.message.decode("utf-8", "replace")
 
     def __repr__(self):
         state = "closed" if self.closed else "dim=%d, image_size=%d, context_length=%d" % (
@@ -271,6 +317,55 @@ class Model(_Handle):
         lib = _lib.load()
         array = (ctypes.c_char_p * len(encoded))(*encoded)
         return self._batch(lib.fc_encode_texts, array, len(encoded), params, return_errors)
+
+    def encode_image_tensors(self, pixels, normalize=False):
+        """Embeddings of images already preprocessed: pixels is a float32
+        array (n, 3, s, s), s = image_size, as fastclip.preprocess or CLIP's
+        transform make them (any array-like; copied to C order if needed).
+        Returns float32 (n, dim)."""
+        s = self._image_size
+        a = np.ascontiguousarray(pixels, dtype=np.float32)
+        if a.ndim == 3:
+            a = a[None]
+        if a.ndim != 4 or a.shape[1:] != (3, s, s):
+            raise ValueError("pixels must have shape (n, 3, %d, %d), not %s"
+                             % (s, s, tuple(np.shape(pixels))))
+        return self._prepared(_lib.load().fc_encode_image_tensors, a, _floats(a), normalize)
+
+    def encode_token_ids(self, ids, normalize=False):
+        """Embeddings of texts already tokenized: ids is an integer array
+        (n, context_length), as fastclip.tokenize or clip.tokenize make them;
+        every id must be 0 to 49407. Returns float32 (n, dim)."""
+        c = self._context_length
+        raw = np.asarray(ids)
+        if raw.dtype.kind not in "iu":
+            raise ValueError("ids must be integers, not %s" % raw.dtype)
+        if raw.ndim == 1:
+            raw = raw[None]
+        if raw.ndim != 2 or raw.shape[1] != c:
+            raise ValueError("ids must have shape (n, %d), not %s" % (c, tuple(np.shape(ids))))
+        if raw.size and (raw.min() < 0 or raw.max() >= _lib.VOCAB_SIZE):
+            raise ValueError("ids must be 0 to %d; got %d to %d"
+                             % (_lib.VOCAB_SIZE - 1, raw.min(), raw.max()))
+        a = np.ascontiguousarray(raw, dtype=np.int32)
+        return self._prepared(_lib.load().fc_encode_token_ids, a,
+                              a.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), normalize)
+
+    def _prepared(self, fn, array, pointer, normalize):
+        params = self._params(normalize, False, True, None, None)
+        n = array.shape[0]
+        out = np.zeros((n, self._dim), np.float32)
+        if n == 0:
+            return out
+        err = _lib.fc_error()
+        handle = self._acquire()
+        try:
+            status = fn(handle, pointer, n, _byref(params), _floats(out), out.size, _byref(err))
+        finally:
+            self._release()
+        if status != Status.OK:
+            raise_for(status, err)
+        return out
 
     def _batch(self, fn, array, n, params, return_errors):
         """fc_encode_images / fc_encode_texts on a ctypes array of n items:

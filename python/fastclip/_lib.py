@@ -21,9 +21,10 @@ import threading
 # The soname this package was written against (fastclip.h's major version).
 SONAME = "libfastclip.so.0"
 # The oldest library with everything the package calls (the model API,
-# fc_model_params.kernels, new in 0.3.0, and its workers and micro_batch,
-# new in 0.4.0).
-MIN_VERSION = (0, 4, 0)
+# fc_model_params.kernels, new in 0.3.0, its workers and micro_batch, new
+# in 0.4.0, its precision and cuda_graphs and the encode calls for prepared
+# inputs, new in 0.5.0).
+MIN_VERSION = (0, 5, 0)
 ENV_LIBRARY = "FASTCLIP_LIBRARY"
 
 c_size_t = ctypes.c_size_t
@@ -67,7 +68,9 @@ class fc_model_params(ctypes.Structure):
                 ("bpe_path", c_char_p),
                 ("kernels", c_int),  # fc_kernels, since 0.3.0
                 ("workers", c_int),  # since 0.4.0
-                ("micro_batch", c_int)]  # since 0.4.0
+                ("micro_batch", c_int),  # since 0.4.0
+                ("precision", c_int),  # fc_precision, since 0.5.0
+                ("cuda_graphs", c_int)]  # since 0.5.0
 
 
 class fc_image(ctypes.Structure):
@@ -104,6 +107,8 @@ TRUNCATE, NO_TRUNCATE = 0, 1
 IMAGE_FILE, IMAGE_MEMORY, IMAGE_PIXELS = 1, 2, 3
 PIXEL_GRAY8, PIXEL_GRAYA8, PIXEL_RGB8, PIXEL_RGBA8, PIXEL_BGR8, PIXEL_BGRA8 = 1, 2, 3, 4, 5, 6
 KERNELS_FAST, KERNELS_REFERENCE = 0, 1
+PRECISIONS = {"auto": 0, "stored": 1, "float32": 2, "tf32": 3, "bfloat16": 4}
+VOCAB_SIZE = 49408
 
 _P = ctypes.POINTER
 _status = c_int
@@ -134,6 +139,13 @@ PROTOTYPES = {
     "fc_model_dim": (c_int, [c_void_p]),
     "fc_model_image_size": (c_int, [c_void_p]),
     "fc_model_context_length": (c_int, [c_void_p]),
+    "fc_model_device": (c_char_p, [c_void_p]),
+    "fc_model_precision": (c_int, [c_void_p]),
+    "fc_model_cuda_graphs": (c_int, [c_void_p, _P(fc_error)]),
+    "fc_encode_image_tensors": (_status, [c_void_p, _P(c_float), c_size_t, _P(fc_encode_params),
+                                          _P(c_float), c_size_t, _P(fc_error)]),
+    "fc_encode_token_ids": (_status, [c_void_p, _P(c_int32), c_size_t, _P(fc_encode_params),
+                                      _P(c_float), c_size_t, _P(fc_error)]),
     "fc_image_file": (fc_image, [c_char_p]),
     "fc_image_memory": (fc_image, [c_void_p, c_size_t]),
     "fc_image_pixels": (fc_image, [c_void_p, c_int, c_int, c_size_t, c_int]),

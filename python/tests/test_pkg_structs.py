@@ -36,7 +36,7 @@ def test_struct_fields_cover_the_header(header_text):
             for d in [first] + declarators[1:]:
                 fields.append(re.match(r"\**\s*(\w+)", d.strip()).group(1))
         assert fields == STRUCT_FIELDS[name], name
-    assert STRUCT_FIELDS["fc_model_params"][-2:] == ["workers", "micro_batch"]
+    assert STRUCT_FIELDS["fc_model_params"][-2:] == ["precision", "cuda_graphs"]
 
 
 def test_statuses_match_the_header(header_text):

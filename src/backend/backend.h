@@ -33,7 +33,7 @@ extern "C" {
 
 /* Bumped whenever the table or the structs below change; the loader
  * refuses a backend of any other. */
-#define FC__BACKEND_ABI 2
+#define FC__BACKEND_ABI 3
 
 /* The precision a model is loaded in (fc_load's mode). */
 typedef enum fc__precision {
@@ -41,7 +41,11 @@ typedef enum fc__precision {
      * (its casts to float16 become casts to float32, its weights float32). */
     FC__PRECISION_FLOAT32 = 0,
     /* "load:cuda": as the model file stores it (float16 for OpenAI's). */
-    FC__PRECISION_STORED = 1
+    FC__PRECISION_STORED = 1,
+    /* float32 weights; on a GPU, matrix products and convolutions in TF32. */
+    FC__PRECISION_TF32 = 2,
+    /* bfloat16 where the model file has float16 (fc_precision's). */
+    FC__PRECISION_BFLOAT16 = 3
 } fc__precision;
 
 typedef struct fc__backend_options {
@@ -52,6 +56,10 @@ typedef struct fc__backend_options {
     int n_threads;           /* > 0: the backend's compute threads          */
     int image_size;          /* > 0: the caller's; 0: read from the model   */
     int context_length;      /* > 0: the caller's; 0: read from the model   */
+    int cuda_graphs;         /* 1: replay CUDA graphs on a GPU; 0: don't    */
+    int max_batch;           /* the most inputs one run_* call is given by
+                                the batch calls (the micro-batch): a GPU
+                                backend sizes its graph buckets by it       */
 } fc__backend_options;
 
 /* What load learns about the model. */
@@ -89,6 +97,10 @@ typedef struct fc__backend {
      * memory here, so that its copies to the device can be asynchronous. */
     void *(*host_alloc)(void *model, size_t bytes);
     void (*host_free)(void *model, void *p);
+
+    /* Optional (NULL: never). 1 if runs replay CUDA graphs, else 0; `why`
+     * (`size` bytes) gets a line saying which, and why not. */
+    int (*cuda_graphs)(void *model, char *why, size_t size);
 } fc__backend;
 
 /* The one function a backend library exports, by the name its row in the

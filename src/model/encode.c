@@ -1,6 +1,7 @@
-/* The public face of encoding: fc_encode_image(s) and fc_encode_text(s).
- * Checks the call's arguments and the room in `out`, then hands the batch
- * to the model's pipeline (src/pipeline/). */
+/* The public face of encoding: fc_encode_image(s) and fc_encode_text(s),
+ * and their forms for inputs the caller prepared (fc_encode_image_tensors,
+ * fc_encode_token_ids). Checks the call's arguments and the room in `out`,
+ * then hands the batch to the model's pipeline (src/pipeline/). */
 #include <string.h>
 
 #include "common/error.h"
@@ -62,4 +63,36 @@ fc_status fc_encode_text(fc_model *model, const char *text, const fc_encode_para
     fc_status st = begin(model, &text, 1, out, out_floats, "text", params, &o, err);
     if (st != FC_OK) return st;
     return fc__pipeline_texts(&model->pipeline, &text, 1, &o, out, NULL, 0, err);
+}
+
+fc_status fc_encode_image_tensors(fc_model *model, const float *pixels, size_t n,
+                                  const fc_encode_params *params, float *out, size_t out_floats,
+                                  fc_error *err)
+{
+    fc__encode_options o;
+    fc_status st = begin(model, pixels, n, out, out_floats, "pixels", params, &o, err);
+    if (st != FC_OK) return st;
+    return fc__pipeline_prepared(&model->pipeline, 0, pixels, n, o.normalize, out, err);
+}
+
+fc_status fc_encode_token_ids(fc_model *model, const int32_t *ids, size_t n,
+                              const fc_encode_params *params, float *out, size_t out_floats,
+                              fc_error *err)
+{
+    fc__encode_options o;
+    fc_status st = begin(model, ids, n, out, out_floats, "ids", params, &o, err);
+    if (st != FC_OK) return st;
+    /* An id past the embedding table fails the model on the CPU, and on a
+     * GPU a device-side assert would end the process's CUDA context: so
+     * every id is checked before anything runs. */
+    const size_t context = (size_t)model->info.context_length;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < context; j++) {
+            int32_t id = ids[i * context + j];
+            if (id < 0 || id >= FC_VOCAB_SIZE)
+                return fc__fail(err, FC_ERR_INVALID_ARGUMENT,
+                                "ids[%zu][%zu] is %ld; token ids run 0 to %d", i, j, (long)id,
+                                FC_VOCAB_SIZE - 1);
+        }
+    return fc__pipeline_prepared(&model->pipeline, 1, ids, n, o.normalize, out, err);
 }

@@ -2,6 +2,7 @@
  * itself. fc_load checks the caller's arguments, picks the backend for the
  * file (src/backend/loader.c), loads it there, and sets up the tokenizer and
  * the batch pipeline in front of it. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,13 +39,16 @@ static fc_status resolve(const char *mode, const fc_model_params *params, fc_mod
     fc_status st = fc__model_params_read(params, p, err);
     if (st != FC_OK) return st;
     memset(options, 0, sizeof *options);
-    st = fc__placement(mode, p->device, device, &options->precision, err);
+    st = fc__placement(mode, p->device, p->precision, device, &options->precision,
+                       &p->precision, err);
     if (st != FC_OK) return st;
     options->device = device;
     options->fast_kernels = p->kernels == FC_KERNELS_FAST;
     options->n_threads = p->n_threads;
     options->image_size = p->image_size;
     options->context_length = p->context_length;
+    options->cuda_graphs = p->cuda_graphs;
+    options->max_batch = p->micro_batch;
     return FC_OK;
 }
 
@@ -57,6 +61,7 @@ static fc_status load_resolved(const fc__backend *backend, const char *path,
     fc_model *m = calloc(1, sizeof *m);
     if (m == NULL) return fc__fail(err, FC_ERR_OUT_OF_MEMORY, "out of memory");
     m->backend = backend;
+    m->precision = p->precision;
     fc_tokenizer_params tp;
     fc_tokenizer_params_init(&tp, sizeof tp);
     tp.bpe_path = p->bpe_path;
@@ -120,6 +125,31 @@ int fc_model_image_size(const fc_model *model) { return valid(model) ? model->in
 int fc_model_context_length(const fc_model *model)
 {
     return valid(model) ? model->info.context_length : 0;
+}
+
+const char *fc_model_device(const fc_model *model) { return valid(model) ? model->info.device : ""; }
+
+fc_precision fc_model_precision(const fc_model *model)
+{
+    return valid(model) ? model->precision : FC_PRECISION_AUTO;
+}
+
+int fc_model_cuda_graphs(const fc_model *model, fc_error *why)
+{
+    fc__clear(why);
+    if (!valid(model)) {
+        fc__fail(why, FC_ERR_INVALID_ARGUMENT, "model is NULL or not a loaded fc_model");
+        return 0;
+    }
+    if (model->backend->cuda_graphs == NULL) {
+        if (why != NULL) snprintf(why->message, sizeof why->message, "the %s backend has no CUDA "
+                                  "graphs", model->backend->name);
+        return 0;
+    }
+    char line[FC_ERROR_MESSAGE_SIZE];
+    int on = model->backend->cuda_graphs(model->handle, line, sizeof line);
+    if (why != NULL) snprintf(why->message, sizeof why->message, "%s", line);
+    return on ? 1 : 0;
 }
 
 const fc__pipeline *fc__model_pipeline(const fc_model *model)

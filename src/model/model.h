@@ -16,6 +16,7 @@ struct fc_model {
     const fc__backend *backend;
     void *handle;               /* the backend's model */
     fc__backend_info info;
+    fc_precision precision;     /* the one chosen, never FC_PRECISION_AUTO */
     fc_tokenizer *tokenizer;
     fc__pipeline pipeline;
 };

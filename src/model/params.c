@@ -27,6 +27,8 @@ static void model_defaults(fc_model_params *p)
     p->kernels = FC_KERNELS_FAST;
     p->workers = FC_WORKERS_AUTO;
     p->micro_batch = FC_DEFAULT_MICRO_BATCH;
+    p->precision = FC_PRECISION_AUTO;
+    p->cuda_graphs = 1;
 }
 
 static void encode_defaults(fc_encode_params *p)
@@ -86,6 +88,13 @@ fc_status fc__model_params_read(const fc_model_params *in, fc_model_params *p, f
     if (p->micro_batch < 1 || p->micro_batch > FC_MAX_MICRO_BATCH)
         return fc__fail(err, FC_ERR_INVALID_ARGUMENT, "params.micro_batch is %d; it must be 1 to %d",
                         p->micro_batch, FC_MAX_MICRO_BATCH);
+    if ((unsigned)p->precision > FC_PRECISION_BFLOAT16)
+        return fc__fail(err, FC_ERR_INVALID_ARGUMENT,
+                        "params.precision is %d; use an fc_precision (FC_PRECISION_AUTO to "
+                        "FC_PRECISION_BFLOAT16)", (int)p->precision);
+    if (p->cuda_graphs != 0 && p->cuda_graphs != 1)
+        return fc__fail(err, FC_ERR_INVALID_ARGUMENT, "params.cuda_graphs is %d; use 0 or 1",
+                        p->cuda_graphs);
     return FC_OK;
 }
 
@@ -108,16 +117,18 @@ static int parse_device(const char *name, char *out, size_t size)
     return 1;
 }
 
-fc_status fc__placement(const char *mode, const char *device_param, char *device,
-                        fc__precision *precision, fc_error *err)
+fc_status fc__placement(const char *mode, const char *device_param, fc_precision wanted,
+                        char *device, fc__precision *precision, fc_precision *chosen,
+                        fc_error *err)
 {
     const char *m = mode ? mode : "load:cpu";
     const char *natural;
+    fc_precision own;
     if (strcmp(m, "load:cpu") == 0) {
-        *precision = FC__PRECISION_FLOAT32;
+        own = FC_PRECISION_FLOAT32;
         natural = "cpu";
     } else if (strcmp(m, "load:cuda") == 0 || strncmp(m, "load:cuda:", 10) == 0) {
-        *precision = FC__PRECISION_STORED;
+        own = FC_PRECISION_STORED;
         natural = m[9] == ':' ? m + 5 : "cuda:0";
     } else {
         return fc__fail(err, FC_ERR_INVALID_ARGUMENT,
@@ -127,9 +138,22 @@ fc_status fc__placement(const char *mode, const char *device_param, char *device
     if (!parse_device(name, device, 32))
         return fc__fail(err, FC_ERR_INVALID_ARGUMENT,
                         "device \"%.64s\": use \"cpu\", \"cuda\" or \"cuda:N\"", name);
-    if (*precision == FC__PRECISION_STORED && strcmp(device, "cpu") == 0)
+    int on_cpu = strcmp(device, "cpu") == 0;
+    fc_precision p = wanted == FC_PRECISION_AUTO ? own : wanted;
+    if (p == FC_PRECISION_STORED && on_cpu)
         return fc__fail(err, FC_ERR_INVALID_ARGUMENT,
-                        "mode %s runs on a GPU, not on \"%s\"; use load:cpu for the CPU", m, name);
+                        "%s runs on a GPU, not on \"%s\"; use load:cpu for the CPU",
+                        wanted == FC_PRECISION_AUTO ? m : "params.precision FC_PRECISION_STORED",
+                        name);
+    /* TF32 is a GPU's: on the CPU it is plain float32. */
+    if (p == FC_PRECISION_TF32 && on_cpu) p = FC_PRECISION_FLOAT32;
+    switch (p) {
+    case FC_PRECISION_STORED: *precision = FC__PRECISION_STORED; break;
+    case FC_PRECISION_TF32: *precision = FC__PRECISION_TF32; break;
+    case FC_PRECISION_BFLOAT16: *precision = FC__PRECISION_BFLOAT16; break;
+    default: *precision = FC__PRECISION_FLOAT32; break;
+    }
+    *chosen = p;
     return FC_OK;
 }
 

@@ -84,6 +84,13 @@ fc_status fc__pipeline_texts(fc__pipeline *p, const char *const *texts, size_t n
                              const fc__encode_options *o, float *out, fc_status *statuses,
                              int is_batch, fc_error *err);
 
+/* Inputs the caller prepared: `n` preprocessed images (float32, 3 x s x s
+ * each) or tokenized texts (int32, context_length each), checked by the
+ * caller, run a micro-batch at a time straight from `data`; n x dim floats
+ * to `out`, each row divided by its norm when `normalize`. */
+fc_status fc__pipeline_prepared(fc__pipeline *p, int is_text, const void *data, size_t n,
+                                int normalize, float *out, fc_error *err);
+
 /* Runs each tower `runs` times at batch 1 (a zero image, a short text),
  * so that the first real call is not the one that pays for the backend's
  * first-run work; a failure says "first run at load". */

@@ -58,6 +58,19 @@ static fc_status fail(fc_error *err, fc_status st, const char *msg)
     return st;
 }
 
+static fc__backend_options last_options;
+static char last_device[32];
+
+void test_backend_last_options(fc__backend_options *out) { *out = last_options; }
+
+/* It has no graphs, and says what it was asked for. */
+static int cuda_graphs(void *handle, char *why, size_t size)
+{
+    (void)handle;
+    snprintf(why, size, "test backend: asked for cuda_graphs=%d", last_options.cuda_graphs);
+    return 0;
+}
+
 static fc_status load(const char *spec, const fc__backend_options *options, void **out,
                       fc__backend_info *info, fc_error *err)
 {
@@ -82,6 +95,9 @@ static fc_status load(const char *spec, const fc__backend_options *options, void
         else if (strcmp(key, "light") == 0) m->light = value;
         p += used;
     }
+    last_options = *options;
+    snprintf(last_device, sizeof last_device, "%s", options->device);
+    last_options.device = last_device;
     if (options->image_size > 0) m->size = options->image_size;
     if (options->context_length > 0) m->context = options->context_length;
     if (fail_load) {
@@ -163,8 +179,9 @@ static void host_free(void *handle, void *ptr)
 
 const fc__backend *test_backend(void)
 {
-    static const fc__backend table = {FC__BACKEND_ABI, "test", load,      run_image,
-                                      run_text,        free_model, host_alloc, host_free};
+    static const fc__backend table = {FC__BACKEND_ABI, "test",     load,      run_image,
+                                      run_text,        free_model, host_alloc, host_free,
+                                      cuda_graphs};
     return &table;
 }
 

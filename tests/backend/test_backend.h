@@ -38,6 +38,9 @@ typedef struct test_backend_counters {
     uint64_t most_concurrent;
 } test_backend_counters;
 
+/* The options of the last load (its device string copied; not for threads). */
+void test_backend_last_options(fc__backend_options *out);
+
 void test_backend_counters_read(test_backend_counters *out);
 void test_backend_counters_reset(void);
 

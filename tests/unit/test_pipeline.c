@@ -451,6 +451,151 @@ static void test_threads_share_a_model(void)
     fc_free(m);
 }
 
+/* fc_encode_image_tensors and fc_encode_token_ids: the caller's tensors
+ * give the rows the same inputs give through the batch calls, a
+ * micro-batch at a time; bad ids are refused before anything runs. */
+static void test_prepared_inputs(void)
+{
+    enum { N = 11 };
+    static float pixels[N][FLOATS];
+    float want[N][DIM], out[N * DIM];
+    fc_preprocess_params pp;
+    fc_preprocess_params_init(&pp, sizeof pp);
+    pp.size = SIDE;
+    for (int i = 0; i < N; i++) {
+        uint8_t rgb[7 * 5 * 3];
+        for (size_t k = 0; k < sizeof rgb; k++) rgb[k] = (uint8_t)rnd();
+        CHECK(fc_preprocess_pixels(rgb, 7, 5, 21, FC_PIXEL_RGB8, &pp, pixels[i], FLOATS, NULL) == FC_OK);
+        test_backend_image_row(pixels[i], SIDE, DIM, want[i]);
+    }
+    fc_model *m = load(SPEC, 2, 3, 0);
+    fc_error err;
+    test_backend_counters_reset();
+    CHECK(fc_encode_image_tensors(m, &pixels[0][0], N, NULL, out, N * DIM, &err) == FC_OK);
+    CHECK(memcmp(out, want, sizeof want) == 0);
+    test_backend_counters c;
+    test_backend_counters_read(&c);
+    CHECK(c.runs == 4 && c.largest_batch == 3); /* 3 + 3 + 3 + 2 */
+    fc_encode_params ep;
+    fc_encode_params_init(&ep, sizeof ep);
+    ep.normalize = 1;
+    CHECK(fc_encode_image_tensors(m, &pixels[0][0], N, &ep, out, N * DIM, &err) == FC_OK);
+    for (int i = 0; i < N; i++) {
+        float row[DIM];
+        memcpy(row, want[i], sizeof row);
+        double sum = 0;
+        for (int k = 0; k < DIM; k++) sum += (double)row[k] * row[k];
+        for (int k = 0; k < DIM; k++) row[k] /= (float)sqrt(sum);
+        CHECK(memcmp(out + i * DIM, row, sizeof row) == 0);
+    }
+    CHECK(fc_encode_image_tensors(m, &pixels[0][0], N, NULL, out, N * DIM - 1, &err) == FC_ERR_BUFFER_TOO_SMALL);
+    CHECK(fc_encode_image_tensors(m, NULL, 1, NULL, out, DIM, &err) == FC_ERR_INVALID_ARGUMENT &&
+          strstr(err.message, "pixels") != NULL);
+    CHECK(fc_encode_image_tensors(m, NULL, 0, NULL, NULL, 0, &err) == FC_OK);
+
+    /* Texts: ids from fc_tokenize give the rows the texts give. */
+    static const char *const words[] = {"a photo of a cat", "", "a diagram", "ünïcödé ✓"};
+    enum { T = sizeof words / sizeof words[0] };
+    int32_t ids[T][77];
+    float text_rows[T][DIM];
+    for (int i = 0; i < T; i++) {
+        CHECK(fc_tokenize(tokenizer, words[i], 77, FC_TRUNCATE, ids[i], 77, NULL, NULL) == FC_OK);
+        CHECK(text_want(words[i], text_rows[i]));
+    }
+    CHECK(fc_encode_token_ids(m, &ids[0][0], T, NULL, out, T * DIM, &err) == FC_OK);
+    CHECK(memcmp(out, text_rows, sizeof text_rows) == 0);
+    const int32_t bad_ids[] = {FC_VOCAB_SIZE, -1};
+    for (size_t b = 0; b < 2; b++) {
+        int32_t saved = ids[2][5];
+        ids[2][5] = bad_ids[b];
+        test_backend_counters_reset();
+        CHECK(fc_encode_token_ids(m, &ids[0][0], T, NULL, out, T * DIM, &err) == FC_ERR_INVALID_ARGUMENT);
+        CHECK(strstr(err.message, "ids[2][5]") != NULL && strstr(err.message, "49407") != NULL);
+        test_backend_counters_read(&c);
+        CHECK(c.runs == 0);
+        ids[2][5] = saved;
+    }
+    fc_free(m);
+}
+
+/* params.precision and params.cuda_graphs: defaults, checks, what the
+ * backend is asked for, and what the model says about itself. */
+static void test_precision_and_graphs(void)
+{
+    fc_model_params p;
+    fc_model_params_init(&p, sizeof p);
+    CHECK(p.precision == FC_PRECISION_AUTO && p.cuda_graphs == 1);
+    const struct {
+        const char *mode, *device;
+        fc_precision asked, chosen;
+        fc__precision backend;
+    } cases[] = {
+        {"load:cpu", NULL, FC_PRECISION_AUTO, FC_PRECISION_FLOAT32, FC__PRECISION_FLOAT32},
+        {"load:cpu", NULL, FC_PRECISION_TF32, FC_PRECISION_FLOAT32, FC__PRECISION_FLOAT32},
+        {"load:cpu", NULL, FC_PRECISION_BFLOAT16, FC_PRECISION_BFLOAT16, FC__PRECISION_BFLOAT16},
+        {"load:cuda", NULL, FC_PRECISION_AUTO, FC_PRECISION_STORED, FC__PRECISION_STORED},
+        {"load:cuda:3", NULL, FC_PRECISION_FLOAT32, FC_PRECISION_FLOAT32, FC__PRECISION_FLOAT32},
+        {"load:cpu", "cuda:1", FC_PRECISION_AUTO, FC_PRECISION_FLOAT32, FC__PRECISION_FLOAT32},
+        {"load:cpu", "cuda", FC_PRECISION_TF32, FC_PRECISION_TF32, FC__PRECISION_TF32},
+        {"load:cpu", "cuda:2", FC_PRECISION_STORED, FC_PRECISION_STORED, FC__PRECISION_STORED},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fc_model_params_init(&p, sizeof p);
+        p.device = cases[i].device;
+        p.precision = cases[i].asked;
+        p.micro_batch = 5 + (int)i;
+        p.cuda_graphs = (int)(i % 2);
+        p.warmup = 0;
+        fc_model *m = NULL;
+        fc_error err;
+        CHECK(fc__load_with(test_backend(), SPEC, cases[i].mode, &p, &m, &err) == FC_OK);
+        fc__backend_options o;
+        test_backend_last_options(&o);
+        CHECK(o.precision == cases[i].backend);
+        CHECK(o.max_batch == 5 + (int)i && o.cuda_graphs == (int)(i % 2));
+        CHECK(fc_model_precision(m) == cases[i].chosen);
+        const char *want_device = cases[i].device ? cases[i].device
+                                  : strcmp(cases[i].mode, "load:cpu") == 0 ? "cpu"
+                                  : strcmp(cases[i].mode, "load:cuda") == 0 ? "cuda:0" : "cuda:3";
+        if (strcmp(want_device, "cuda") == 0) want_device = "cuda:0";
+        CHECK(strcmp(fc_model_device(m), want_device) == 0);
+        CHECK(fc_model_cuda_graphs(m, &err) == 0 && strstr(err.message, "test backend") != NULL);
+        fc_free(m);
+    }
+    const struct {
+        const char *mode, *device;
+        int precision, graphs;
+        const char *needle;
+    } bad[] = {{"load:cpu", NULL, FC_PRECISION_STORED, 1, "FC_PRECISION_STORED"},
+               {"load:cuda", "cpu", FC_PRECISION_AUTO, 1, "load:cuda"},
+               {"load:cpu", NULL, 5, 1, "params.precision is 5"},
+               {"load:cpu", NULL, -1, 1, "params.precision is -1"},
+               {"load:cpu", NULL, FC_PRECISION_AUTO, 2, "params.cuda_graphs is 2"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        fc_model_params_init(&p, sizeof p);
+        p.device = bad[i].device;
+        p.precision = (fc_precision)bad[i].precision;
+        p.cuda_graphs = bad[i].graphs;
+        fc_model *m = NULL;
+        fc_error err;
+        CHECK(fc__load_with(test_backend(), SPEC, bad[i].mode, &p, &m, &err) == FC_ERR_INVALID_ARGUMENT);
+        CHECK(m == NULL && strstr(err.message, bad[i].needle) != NULL);
+        if (strstr(err.message, bad[i].needle) == NULL) fprintf(stderr, "  got: %s\n", err.message);
+    }
+    /* A caller built against 0.4.0 has neither field: the defaults. */
+    fc_model_params_init(&p, offsetof(fc_model_params, precision));
+    p.warmup = 0;
+    fc_model *m = NULL;
+    CHECK(fc__load_with(test_backend(), SPEC, "load:cuda", &p, &m, NULL) == FC_OK);
+    fc__backend_options o;
+    test_backend_last_options(&o);
+    CHECK(o.precision == FC__PRECISION_STORED && o.cuda_graphs == 1);
+    fc_free(m);
+    fc_error why;
+    CHECK(fc_model_cuda_graphs(NULL, &why) == 0 && why.status == FC_ERR_INVALID_ARGUMENT);
+    CHECK(fc_model_precision(NULL) == FC_PRECISION_AUTO && strcmp(fc_model_device(NULL), "") == 0);
+}
+
 int main(void)
 {
     inputs_make(&in);
@@ -464,6 +609,8 @@ int main(void)
     test_arguments_and_params();
     test_load_failures();
     test_threads_share_a_model();
+    test_prepared_inputs();
+    test_precision_and_graphs();
     inputs_free(&in);
     fc_tokenizer_free(tokenizer);
     return check_summary("pipeline");

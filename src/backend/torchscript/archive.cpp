@@ -24,7 +24,6 @@ using torch::jit::Graph;
 using torch::jit::Node;
 
 constexpr int64_t kHalf = static_cast<int64_t>(c10::ScalarType::Half);   // 5
-constexpr int64_t kFloat = static_cast<int64_t>(c10::ScalarType::Float); // 6
 
 void for_each_node(Block *block, const std::function<void(Node *)> &visit)
 {
@@ -43,26 +42,23 @@ bool is_device_constant(const Node *node)
            node->output()->type()->kind() == c10::TypeKind::DeviceObjType;
 }
 
-// clip.load points "cuda..." constants at the target. On a GPU we also move
-// "cpu" constants, which plain exports traced on the CPU carry; clip.load
-// never meets those because OpenAI's archives were traced on a GPU.
+// As clip.load: "cuda..." constants point at the target, and nothing else
+// changes. A "cpu" constant (an export traced on the CPU) stays on the CPU,
+// so such an archive fails on a GPU here as it does in clip.load; scripted
+// exports, and archives traced on a GPU, run anywhere (docs/models.md).
 void patch_devices(Graph &graph, const c10::Device &target)
 {
     const std::string name = target.str();
     for_each_node(graph.block(), [&](Node *node) {
-        if (!is_device_constant(node))
-            return;
-        const std::string &value = node->s(c10::attr::value);
-        bool is_cuda = value.rfind("cuda", 0) == 0;
-        bool is_cpu = value == "cpu";
-        if (is_cuda || (is_cpu && target.is_cuda()))
+        if (is_device_constant(node) && node->s(c10::attr::value).rfind("cuda", 0) == 0)
             node->s_(c10::attr::value, name);
     });
 }
 
 // As clip.load's patch_float: the dtype of aten::to is its second or third
-// input; an int constant 5 there (shared or not) becomes 6, in place.
-void patch_half_casts(Graph &graph)
+// input; an int constant 5 there (shared or not) becomes `to` (6 for
+// float32, as clip.load; 15 for bfloat16), in place.
+void patch_half_casts(Graph &graph, int64_t to)
 {
     for_each_node(graph.block(), [&](Node *node) {
         if (node->kind() != c10::aten::to)
@@ -75,7 +71,7 @@ void patch_half_casts(Graph &graph)
                 constant->hasAttribute(c10::attr::value) &&
                 constant->kindOf(c10::attr::value) == torch::jit::AttributeKind::i &&
                 constant->i(c10::attr::value) == kHalf)
-                constant->i_(c10::attr::value, kFloat);
+                constant->i_(c10::attr::value, to);
         }
     });
 }
@@ -89,22 +85,33 @@ void patch_graphs(torch::jit::Module &module, const Placement &placement)
         for (const torch::jit::Method &method : sub.get_methods()) {
             std::shared_ptr<Graph> graph = method.graph();
             patch_devices(*graph, placement.device);
-            if (placement.float32)
-                patch_half_casts(*graph);
+            if (placement.convert_to() != c10::ScalarType::Undefined)
+                patch_half_casts(*graph, static_cast<int64_t>(placement.convert_to()));
         }
     }
 }
 
-// model.float(): floating parameters and buffers only (an integer buffer
-// such as input_resolution stays as it is).
-void make_float32(torch::jit::Module &module)
+// For float32, model.float(): every floating parameter and buffer (an
+// integer buffer such as input_resolution stays as it is). For bfloat16,
+// the float16 ones only: the archive's own choice of what runs in half
+// precision (OpenAI's keep LayerNorm and embeddings float32). Returns how
+// many tensors changed.
+int convert_weights(torch::jit::Module &module, c10::ScalarType to)
 {
+    int changed = 0;
+    auto convert = [&](at::Tensor t) {
+        bool wanted = to == c10::kBFloat16 ? t.scalar_type() == c10::kHalf
+                                           : t.is_floating_point() && t.scalar_type() != to;
+        if (wanted) {
+            t.set_data(t.to(to));
+            changed++;
+        }
+    };
     for (at::Tensor t : module.parameters(/*recurse=*/true))
-        if (t.is_floating_point() && t.scalar_type() != c10::kFloat)
-            t.set_data(t.to(c10::kFloat));
+        convert(t);
     for (at::Tensor t : module.buffers(/*recurse=*/true))
-        if (t.is_floating_point() && t.scalar_type() != c10::kFloat)
-            t.set_data(t.to(c10::kFloat));
+        convert(t);
+    return changed;
 }
 
 // Why torch::jit::load refused a file, in a few words: LibTorch's own
@@ -138,8 +145,10 @@ torch::jit::Module load_archive(const std::string &path, const Placement &placem
         throw Failure{FC_ERR_IO, path + " is not a regular file"};
 
     // clip.load reads the archive straight onto the device it runs on
-    // (map_location); for float32 on a GPU we convert on the CPU first.
-    c10::Device read_to = placement.float32 ? c10::Device(c10::kCPU) : placement.device;
+    // (map_location); a conversion on a GPU happens on the CPU first.
+    const c10::ScalarType to = placement.convert_to();
+    const bool convert = to != c10::ScalarType::Undefined;
+    c10::Device read_to = convert ? c10::Device(c10::kCPU) : placement.device;
     torch::jit::Module module;
     try {
         module = torch::jit::load(path, read_to);
@@ -154,8 +163,11 @@ torch::jit::Module load_archive(const std::string &path, const Placement &placem
                                             " method: not a CLIP model"};
 
     patch_graphs(module, placement);
-    if (placement.float32) {
-        make_float32(module);
+    if (convert) {
+        if (convert_weights(module, to) == 0 && to == c10::kBFloat16)
+            throw Failure{FC_ERR_INVALID_ARGUMENT,
+                          path + " has no float16 weights: bfloat16 runs an archive's float16 "
+                                 "weights and casts in bfloat16 (OpenAI's archives); use float32"};
         if (!placement.device.is_cpu())
             module.to(placement.device);
     }

@@ -2,6 +2,7 @@
 // run_text, free. Every function runs its body inside guarded(), so no C++
 // exception ever crosses into C: each becomes a status and a message.
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <new>
 
@@ -16,6 +17,7 @@ namespace {
 struct Model {
     uint32_t magic = MODEL_MAGIC;
     fc::Towers towers;
+    fc::CudaRunnerPtr cuda; // on a GPU; declared after towers: freed first
     ~Model() { magic = 0; }
 };
 
@@ -38,6 +40,9 @@ template <class Body> fc_status guarded(fc_error *err, Body &&body) noexcept
         return fail(err, f.status, f.message);
     } catch (const std::bad_alloc &) {
         return fail(err, FC_ERR_OUT_OF_MEMORY, "out of memory");
+    } catch (const c10::OutOfMemoryError &e) {
+        // LibTorch's allocators (the GPU's caching allocator among them).
+        return fail(err, FC_ERR_OUT_OF_MEMORY, "LibTorch: " + first_line(e.what_without_backtrace()));
     } catch (const c10::Error &e) {
         return fail(err, FC_ERR_MODEL, "LibTorch: " + first_line(e.what_without_backtrace()));
     } catch (const std::exception &e) {
@@ -80,10 +85,12 @@ fc_status load(const char *path, const fc__backend_options *options, void **out,
         fc::Towers &towers = model->towers;
         towers.module = fc::load_archive(path, where);
         towers.device = where.device;
-        if (options->fast_kernels && where.float32 && where.device.is_cpu())
+        if (options->fast_kernels && where.convert_to() == c10::kFloat && where.device.is_cpu())
             fc::use_onednn_linear(towers.module);
         towers.shape = fc::read_shape(towers.module, options->image_size, options->context_length);
         towers.image_dtype = towers.shape.image_dtype;
+        if (where.device.is_cuda())
+            model->cuda = fc::make_cuda_runner(towers, where, *options);
         if (towers.shape.dim == 0)
             towers.shape.dim = towers.probe_dim();
         info->dim = towers.shape.dim;
@@ -99,7 +106,11 @@ fc_status load(const char *path, const fc__backend_options *options, void **out,
 fc_status run_image(void *handle, const float *pixels, size_t n, float *out, fc_error *err)
 {
     return guarded(err, [&] {
-        model_of(handle)->towers.encode_image(pixels, n, out);
+        Model *m = model_of(handle);
+        if (m->cuda)
+            fc::cuda_encode_image(*m->cuda, pixels, n, out);
+        else
+            m->towers.encode_image(pixels, n, out);
         return FC_OK;
     });
 }
@@ -107,7 +118,11 @@ fc_status run_image(void *handle, const float *pixels, size_t n, float *out, fc_
 fc_status run_text(void *handle, const int32_t *ids, size_t n, float *out, fc_error *err)
 {
     return guarded(err, [&] {
-        model_of(handle)->towers.encode_text(ids, n, out);
+        Model *m = model_of(handle);
+        if (m->cuda)
+            fc::cuda_encode_text(*m->cuda, ids, n, out);
+        else
+            m->towers.encode_text(ids, n, out);
         return FC_OK;
     });
 }
@@ -117,12 +132,65 @@ void free_model(void *handle)
     Model *m = static_cast<Model *>(handle);
     if (m == nullptr || m->magic != MODEL_MAGIC)
         return;
+    bool on_gpu = static_cast<bool>(m->cuda);
     try {
         delete m;
     } catch (...) {
         // A LibTorch destructor does not throw; if one ever did, the memory
         // is lost rather than the exception crossing into C.
     }
+    // The model's weights, graphs and buffers went back to LibTorch's
+    // caching allocator, which would keep them from the rest of the
+    // machine; give what no live tensor holds back to the driver.
+    if (on_gpu)
+        fc::cuda_release_cached_memory();
+}
+
+// Page-locked staging for a GPU model (its copies to the device are then
+// asynchronous); plain memory on the CPU. NULL on failure.
+void *host_alloc(void *handle, size_t bytes)
+{
+    Model *m = static_cast<Model *>(handle);
+    if (m == nullptr || m->magic != MODEL_MAGIC)
+        return nullptr;
+    if (!m->cuda)
+        return std::malloc(bytes);
+    try {
+        return fc::cuda_host_alloc(*m->cuda, bytes);
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+void host_free(void *handle, void *p)
+{
+    Model *m = static_cast<Model *>(handle);
+    if (m == nullptr || m->magic != MODEL_MAGIC || p == nullptr)
+        return;
+    if (!m->cuda) {
+        std::free(p);
+        return;
+    }
+    try {
+        fc::cuda_host_free(*m->cuda, p);
+    } catch (...) {
+    }
+}
+
+int cuda_graphs(void *handle, char *why, size_t size)
+{
+    Model *m = static_cast<Model *>(handle);
+    std::string line = "not on a GPU";
+    bool on = false;
+    try {
+        if (m != nullptr && m->magic == MODEL_MAGIC && m->cuda)
+            on = fc::cuda_graphs(*m->cuda, line);
+    } catch (...) {
+        line = "unknown";
+    }
+    if (why != nullptr && size > 0)
+        copy_text(why, size, line);
+    return on ? 1 : 0;
 }
 
 } // namespace
@@ -130,7 +198,8 @@ void free_model(void *handle)
 extern "C" __attribute__((visibility("default"))) const fc__backend *fc__torch_backend(void)
 {
     static const fc__backend table = {
-        FC__BACKEND_ABI, "torchscript", load, run_image, run_text, free_model, nullptr, nullptr,
+        FC__BACKEND_ABI, "torchscript", load, run_image, run_text, free_model, host_alloc, host_free,
+        cuda_graphs,
     };
     return &table;
 }

@@ -6,10 +6,20 @@
 
 namespace fc {
 
+c10::ScalarType Placement::convert_to() const
+{
+    switch (precision) {
+    case FC__PRECISION_FLOAT32:
+    case FC__PRECISION_TF32: return c10::kFloat;
+    case FC__PRECISION_BFLOAT16: return c10::kBFloat16;
+    default: return c10::ScalarType::Undefined;
+    }
+}
+
 Placement place(const fc__backend_options &options)
 {
     Placement where;
-    where.float32 = options.precision == FC__PRECISION_FLOAT32;
+    where.precision = options.precision;
     const std::string name = options.device ? options.device : "cpu";
     try {
         where.device = c10::Device(name);

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <vector>
 
+#include <torch/csrc/jit/runtime/graph_executor.h>
+
 #include "backend/torchscript/torchscript.hpp"
 
 namespace fc {
@@ -30,11 +32,20 @@ Failure failure(const char *method, const std::string &message)
     return Failure{status, std::string(method) + " failed: " + why};
 }
 
-// Runs `method` on `input`: its [rows, dim] output as float32 on the CPU.
-at::Tensor run(const torch::jit::Module &module, const char *method, const at::Tensor &input, int dim)
+} // namespace
+
+at::Tensor call_tower(const torch::jit::Module &module, const char *method, const at::Tensor &input, int dim)
 {
     // As the Python reference runs under torch.no_grad(): no autograd graph.
     torch::NoGradGuard no_grad;
+    // On a GPU the profiling executor would, after its first runs, fuse
+    // the graph for the shapes it saw: the first calls and other batch
+    // sizes would then round differently from later ones. Unoptimised, a
+    // method runs the same kernels from its first call, at every size (and
+    // the setting is per thread: other LibTorch users are not touched). On
+    // the CPU the executor fuses nothing, and the reference's bits are
+    // those of the optimised graph, so it stays on there.
+    torch::jit::GraphOptimizerEnabledGuard optimizer(!input.is_cuda() && torch::jit::getGraphExecutorOptimize());
     c10::IValue result;
     try {
         // get_method only reads the module; running a method from several
@@ -59,7 +70,15 @@ at::Tensor run(const torch::jit::Module &module, const char *method, const at::T
                       std::string(method) + " returned a " + std::string(c10::toString(t.scalar_type())) +
                           " tensor of shape " + shape_text(t) + "; expected floats of shape [" +
                           std::to_string(rows) + ", " + (dim > 0 ? std::to_string(dim) : "dim") + "]"};
-    return t.to(c10::kCPU).to(c10::kFloat).contiguous();
+    return t;
+}
+
+namespace {
+
+// Runs `method` on `input`: its [rows, dim] output as float32 on the CPU.
+at::Tensor run(const torch::jit::Module &module, const char *method, const at::Tensor &input, int dim)
+{
+    return call_tower(module, method, input, dim).to(c10::kCPU).to(c10::kFloat).contiguous();
 }
 
 void copy_rows(const at::Tensor &t, float *out)
