@@ -281,12 +281,16 @@ def main():
     first = None
     for name, spec in shapes.items():
         path = work / (name.replace("/", "-") + ".pt")
-        eager = build_archive(spec, path, device)
-        first = first or (spec, path)
-        rows, notes = bench_rows(name, spec, path, eager, args, deadline)
+        try:
+            eager = build_archive(spec, path, device)
+            first = first or (spec, path)
+            rows, notes = bench_rows(name, spec, path, eager, args, deadline)
+            del eager
+        except Exception as e:  # reported; the next model still runs
+            rows, notes = [], {"error": "%s: %s" % (type(e).__name__, str(e)[:300])}
+            print("%s not measured: %s" % (name, notes["error"]), flush=True)
         results["rows"] += rows
         results["notes"][name] = notes
-        del eager
         # Written as it goes: a run cut short keeps what it measured.
         pathlib.Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
         if device == "cuda":

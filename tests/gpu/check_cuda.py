@@ -193,6 +193,34 @@ def check_graphs_and_warmup(models, images):
         check(on, "graphs stay on after use", why)
 
 
+def diagnose_capture(models, images):
+    """Not a check: where a TorchScript archive stops CUDA graph capture.
+    Capture fails at the first operation that synchronises with the host
+    (a copy from pageable memory, .item()); LibTorch's sync debug mode
+    raises there, with the TorchScript traceback that names it."""
+    spec = clipmodels.SPECS["openai_style"]
+    m = torch.jit.load(str(models / "openai_style.pt"), map_location="cuda").eval()
+    n = spec["image_resolution"]
+    x = torch.zeros(2, 3, n, n, device="cuda", dtype=torch.half)
+    t = torch.zeros(2, spec["context_length"], dtype=torch.long, device="cuda")
+    t[:, :2] = torch.tensor([49406, 49407])
+    s = torch.cuda.Stream()
+    for method, arg in (("encode_image", x), ("encode_text", t)):
+        with torch.jit.optimized_execution(False), torch.no_grad(), torch.cuda.stream(s):
+            getattr(m, method)(arg)
+            torch.cuda.synchronize()
+            torch.cuda.set_sync_debug_mode("error")
+            try:
+                getattr(m, method)(arg)
+                info("capture diagnosis, %s: no synchronising operation" % method)
+            except Exception as e:
+                text = str(e)
+                here = [l for l in text.splitlines() if l.strip()]
+                info("capture diagnosis, %s: %s" % (method, " | ".join(here[-14:])[-1500:]))
+            finally:
+                torch.cuda.set_sync_debug_mode(0)
+
+
 def check_threads(models, images):
     path = models / "openai_style.pt"
     with fastclip.Model(path, mode=LOAD_CUDA) as m:
@@ -282,6 +310,8 @@ def main():
     Image.fromarray(imagegen.rgb(640, 425, imagegen.seed_of("gpu-jpg"))).save(jpg, quality=90)
     images.append(jpg)
     parts = [check_precision, check_graphs_and_warmup, check_threads]
+    if not DRY:
+        parts.append(diagnose_capture)
     if not DRY:
         parts.append(check_device_and_memory)
     for part in parts:

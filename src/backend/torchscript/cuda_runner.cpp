@@ -24,6 +24,7 @@
 #include <utility>
 
 #include <ATen/Context.h>
+#include <ATen/core/CachingHostAllocator.h>
 #include <ATen/cuda/CUDAGraph.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAGuard.h>
@@ -126,6 +127,7 @@ class CudaRunner {
     void give_back(Slot *s);
     at::Tensor forward(Tower tower, const at::Tensor &x) const;
     void capture(Slot &s, Tower tower, int bucket, const at::Tensor &input);
+    void abandon_capture(Slot &s) noexcept;
     void graphs_failed(const std::string &why);
 
     const Towers &towers;
@@ -207,6 +209,40 @@ void CudaRunner::graphs_failed(const std::string &why)
     note = "off: " + why + "; running op by op";
 }
 
+// Undoes what a capture that failed half way left behind, so that the
+// process goes on as if it had never begun: the stream leaves capture mode,
+// and the allocators stop routing this stream's allocations to the graph's
+// pool (LibTorch's capture_end does that only when the capture succeeds;
+// left as it is, every later allocation on the stream would go to a pool
+// that is never freed). What the capture held goes back with its pool.
+void CudaRunner::abandon_capture(Slot &s) noexcept
+{
+    cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+    if (cudaStreamIsCapturing(s.stream.stream(), &status) == cudaSuccess && status != cudaStreamCaptureStatusNone) {
+        cudaGraph_t partial = nullptr;
+        if (cudaStreamEndCapture(s.stream.stream(), &partial) == cudaSuccess && partial != nullptr)
+            cudaGraphDestroy(partial);
+    }
+    (void)cudaGetLastError(); // the capture's error is not the next call's
+    bool ended_here = false;
+    try {
+        // Throws when capture_end got as far as ending the routing itself.
+        c10::cuda::CUDACachingAllocator::endAllocateToPool(device.index(), s.pool);
+        ended_here = true;
+    } catch (...) {
+    }
+    try {
+        at::getHostAllocator(at::kCUDA)->end_allocate_to_pool(s.pool);
+    } catch (...) {
+    }
+    if (ended_here) {
+        try {
+            c10::cuda::CUDACachingAllocator::releasePool(device.index(), s.pool);
+        } catch (...) {
+        }
+    }
+}
+
 void CudaRunner::capture(Slot &s, Tower tower, int bucket, const at::Tensor &input)
 {
     Captured c;
@@ -216,21 +252,11 @@ void CudaRunner::capture(Slot &s, Tower tower, int bucket, const at::Tensor &inp
         c.graph->capture_begin(s.pool, cudaStreamCaptureModeThreadLocal);
         try {
             c.output = forward(tower, c.input);
+            c.graph->capture_end();
         } catch (...) {
-            // End the capture the failure interrupted, so the stream can
-            // run op by op again; what was captured is thrown away.
-            cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
-            if (cudaStreamIsCapturing(s.stream.stream(), &status) == cudaSuccess &&
-                status != cudaStreamCaptureStatusNone) {
-                cudaGraph_t partial = nullptr;
-                cudaStreamEndCapture(s.stream.stream(), &partial);
-                if (partial != nullptr)
-                    cudaGraphDestroy(partial);
-            }
-            (void)cudaGetLastError();
+            abandon_capture(s);
             throw;
         }
-        c.graph->capture_end();
     } catch (const Failure &f) {
         graphs_failed("capture failed at batch " + std::to_string(bucket) + ": " + f.message);
         return;
