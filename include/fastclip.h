@@ -393,12 +393,13 @@ typedef struct fc_model_params {
     int micro_batch;
     /* Since 0.5.0: FC_PRECISION_AUTO (the default) or another fc_precision. */
     fc_precision precision;
-    /* Since 0.5.0: on a GPU, 1 (the default) runs each tower as a CUDA graph
-     * captured once per batch-size bucket (1, 2, 3, 4, 6, 8, 12, 16, ... up
-     * to micro_batch), a batch being padded to its bucket; 0 runs the
-     * towers op by op. Both give the same bytes: without graphs a batch is
-     * padded to its bucket too. Where capture fails the model runs without
-     * graphs and fc_model_cuda_graphs says why. Ignored on the CPU. */
+    /* Since 0.5.0, experimental: on a GPU, 1 runs each tower as a CUDA
+     * graph captured once per batch-size bucket (1, 2, 3, 4, 6, 8, 12, 16,
+     * ... up to micro_batch), a batch being padded to its bucket; 0 (the
+     * default) runs the towers op by op. Both give the same bytes: without
+     * graphs a batch is padded to its bucket too. Where capture fails the
+     * model runs without graphs and fc_model_cuda_graphs says why. Ignored
+     * on the CPU. docs/models.md says which archives capture. */
     int cuda_graphs;
 } fc_model_params;
 

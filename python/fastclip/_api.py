@@ -136,8 +136,9 @@ class Model(_Handle):
     for load:cpu, "stored" for load:cuda), "stored" (the archive's own,
     float16 for OpenAI's; GPU only), "float32" (true float32, no TF32 on a
     GPU), "tf32" (float32 with TF32 matrix products on a GPU; float32 on the
-    CPU) or "bfloat16". cuda_graphs: on a GPU, replay each tower as a CUDA
-    graph per batch-size bucket (default True); the same bytes either way.
+    CPU) or "bfloat16". cuda_graphs (experimental, default False): on a GPU,
+    replay each tower as a CUDA graph per batch-size bucket; the same bytes
+    either way.
 
     One Model may be used from any number of threads at once; every call
     releases the GIL while the library works. close() (or leaving the with
@@ -149,7 +150,7 @@ class Model(_Handle):
 
     def __init__(self, path, mode="load:cpu", device=None, warmup=2, image_size=0,
                  context_length=0, n_threads=0, bpe_path=None, kernels="fast",
-                 workers=None, batch_size=None, precision=None, cuda_graphs=True):
+                 workers=None, batch_size=None, precision=None, cuda_graphs=False):
         self._handle = None
         path_b = path_bytes(path, "model path")
         mode_b = optional_str_bytes(mode, "mode")

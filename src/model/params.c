@@ -28,7 +28,7 @@ static void model_defaults(fc_model_params *p)
     p->workers = FC_WORKERS_AUTO;
     p->micro_batch = FC_DEFAULT_MICRO_BATCH;
     p->precision = FC_PRECISION_AUTO;
-    p->cuda_graphs = 1;
+    p->cuda_graphs = 0;
 }
 
 static void encode_defaults(fc_encode_params *p)

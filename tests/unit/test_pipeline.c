@@ -524,7 +524,7 @@ static void test_precision_and_graphs(void)
 {
     fc_model_params p;
     fc_model_params_init(&p, sizeof p);
-    CHECK(p.precision == FC_PRECISION_AUTO && p.cuda_graphs == 1);
+    CHECK(p.precision == FC_PRECISION_AUTO && p.cuda_graphs == 0);
     const struct {
         const char *mode, *device;
         fc_precision asked, chosen;
@@ -589,7 +589,7 @@ static void test_precision_and_graphs(void)
     CHECK(fc__load_with(test_backend(), SPEC, "load:cuda", &p, &m, NULL) == FC_OK);
     fc__backend_options o;
     test_backend_last_options(&o);
-    CHECK(o.precision == FC__PRECISION_STORED && o.cuda_graphs == 1);
+    CHECK(o.precision == FC__PRECISION_STORED && o.cuda_graphs == 0);
     fc_free(m);
     fc_error why;
     CHECK(fc_model_cuda_graphs(NULL, &why) == 0 && why.status == FC_ERR_INVALID_ARGUMENT);

@@ -144,14 +144,17 @@ torch::jit::Module load_archive(const std::string &path, const Placement &placem
     if (!S_ISREG(sb.st_mode))
         throw Failure{FC_ERR_IO, path + " is not a regular file"};
 
-    // clip.load reads the archive straight onto the device it runs on
-    // (map_location); a conversion on a GPU happens on the CPU first.
+    // Read on the CPU, then the weights moved: clip.load reads straight
+    // onto its device (map_location), which puts the archive's tensor
+    // constants on the GPU too. Traced graphs compute sizes from them
+    // (head_dim = embed_dim // num_heads, then int()), and on the GPU every
+    // such int() waits for the device: slower, and no CUDA graph can be
+    // captured around it. The values are the same either way.
     const c10::ScalarType to = placement.convert_to();
     const bool convert = to != c10::ScalarType::Undefined;
-    c10::Device read_to = convert ? c10::Device(c10::kCPU) : placement.device;
     torch::jit::Module module;
     try {
-        module = torch::jit::load(path, read_to);
+        module = torch::jit::load(path, c10::Device(c10::kCPU));
     } catch (const c10::Error &e) {
         throw Failure{FC_ERR_MODEL, path + why_not_torchscript(e.what_without_backtrace())};
     }
@@ -163,14 +166,12 @@ torch::jit::Module load_archive(const std::string &path, const Placement &placem
                                             " method: not a CLIP model"};
 
     patch_graphs(module, placement);
-    if (convert) {
-        if (convert_weights(module, to) == 0 && to == c10::kBFloat16)
-            throw Failure{FC_ERR_INVALID_ARGUMENT,
-                          path + " has no float16 weights: bfloat16 runs an archive's float16 "
-                                 "weights and casts in bfloat16 (OpenAI's archives); use float32"};
-        if (!placement.device.is_cpu())
-            module.to(placement.device);
-    }
+    if (convert && convert_weights(module, to) == 0 && to == c10::kBFloat16)
+        throw Failure{FC_ERR_INVALID_ARGUMENT,
+                      path + " has no float16 weights: bfloat16 runs an archive's float16 "
+                             "weights and casts in bfloat16 (OpenAI's archives); use float32"};
+    if (!placement.device.is_cpu())
+        module.to(placement.device);
     return module;
 }
 

@@ -77,7 +77,7 @@ class CudaRunner {
     {
         use_graphs = options.cuda_graphs != 0;
         note = use_graphs ? "on: one graph per batch-size bucket, captured at its first call"
-                          : "off: turned off by params.cuda_graphs";
+                          : "off: params.cuda_graphs is 0";
         float32_weights = where.convert_to() == c10::kFloat ||
                           (where.convert_to() == c10::ScalarType::Undefined && t.image_dtype == c10::kFloat);
         if (float32_weights) {
@@ -240,6 +240,20 @@ void CudaRunner::abandon_capture(Slot &s) noexcept
             c10::cuda::CUDACachingAllocator::releasePool(device.index(), s.pool);
         } catch (...) {
         }
+    }
+    // Some LibTorch versions (2.11) mark the CUDA random generator as
+    // capturing when a capture begins and unmark it only when one ends
+    // well: until then, any random op in the process fails ("Offset
+    // increment outside graph capture"). A capture of one tiny op that
+    // succeeds puts it back.
+    try {
+        at::Tensor one = at::zeros({1}, at::TensorOptions().device(device));
+        at::cuda::CUDAGraph reset;
+        reset.capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
+        one.add_(1);
+        reset.capture_end();
+    } catch (...) {
+        (void)cudaGetLastError();
     }
 }
 
