@@ -10,6 +10,7 @@
 #                       and the tokenizer from 8 threads
 #   make check-kernels  the fallback SIMD kernels, each on its own
 #   make check-debian-libtorch   the model tests against Debian's LibTorch 1.13
+#   make check-gpu-dry-run  tests/gpu/ (checks and benchmark) on the CPU, tiny shapes
 
 TEST_LIBS := -pthread
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
@@ -21,7 +22,7 @@ BENCH_TOOLS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/benc
 # The deterministic backend written in C that the C layer's tests run on.
 TEST_BACKEND_OBJ := $(BUILD)/obj/tests/backend/test_backend.o
 
-.PHONY: test-tools check check-fast check-sanitize check-sanitized-build check-tsan \
+.PHONY: check-gpu-dry-run test-tools check check-fast check-sanitize check-sanitized-build check-tsan \
         check-tsan-build check-kernels check-kernel-build check-debian-libtorch bench
 # Objects linked into test tools are built by pattern rules only; keep them.
 .SECONDARY: $(UNIT_OBJ) $(TEST_BACKEND_OBJ)
@@ -132,3 +133,11 @@ check-debian-libtorch: $(BPE_CHECKED)
 
 bench: all $(BENCH_TOOLS)
 	FASTCLIP_BUILD=$(BUILD) FASTCLIP_LIBTORCH=$(LIBTORCH) $(PYTHON) tests/bench/bench.py
+
+# The GPU scripts (tests/gpu/), run on this machine's CPU with tiny shapes:
+# every step of the checks and the benchmark, so that they are proven before
+# they spend device time. Without a GPU the GPU-only checks fail; the dry
+# run fails only when a script does.
+check-gpu-dry-run: all
+	$(PYTHON) tests/gpu/check_cuda.py $(BUILD) --cpu-dry-run
+	BUILD=$(BUILD) PYTHON=$(PYTHON) sh tests/gpu/bench.sh --cpu-dry-run
