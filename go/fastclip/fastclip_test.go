@@ -1188,3 +1188,86 @@ func TestCloseWhileEncoding(t *testing.T) {
 		t.Fatalf("%d goroutines saw ErrClosed, %d calls succeeded", closed, done)
 	}
 }
+
+// TestPreparedInputsEqualBatchCalls: EncodeImageTensors on Preprocess's
+// tensors and EncodeTokenIDs on Tokenize's ids give the bytes of
+// EncodeImages and EncodeTexts; bad lengths and ids are refused.
+func TestPreparedInputsEqualBatchCalls(t *testing.T) {
+	m := model(t, "openai_style")
+	paths := goodPaths()
+	var pixels []float32
+	for _, p := range paths {
+		x, err := fastclip.Preprocess(p, m.ImageSize())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pixels = append(pixels, x...)
+	}
+	want, err := m.EncodeImages(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.EncodeImageTensors(pixels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSame(t, "EncodeImageTensors", flatten(got), flatten(want))
+	var ids []int32
+	for _, text := range texts {
+		row, err := fastclip.Tokenize(text, m.ContextLength(), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, row...)
+	}
+	wantText, err := m.EncodeTexts(texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotText, err := m.EncodeTokenIDs(ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSame(t, "EncodeTokenIDs", flatten(gotText), flatten(wantText))
+	_, err = m.EncodeImageTensors(pixels[:len(pixels)-1])
+	wantErr(t, "a partial image", err, fastclip.ErrInvalidArgument)
+	bad := append([]int32(nil), ids...)
+	bad[3] = 49408
+	_, err = m.EncodeTokenIDs(bad)
+	if e := wantErr(t, "an id past the vocabulary", err, fastclip.ErrInvalidArgument); e != nil &&
+		!strings.Contains(e.Message, "ids[0][3]") {
+		t.Errorf("message %q does not name ids[0][3]", e.Message)
+	}
+}
+
+// TestPrecisionAndGraphs: what a machine without a GPU can check of the
+// precision and CUDA graph options.
+func TestPrecisionAndGraphs(t *testing.T) {
+	needModels(t)
+	m := model(t, "openai_style")
+	if m.Device() != "cpu" || m.Precision() != fastclip.PrecisionFloat32 {
+		t.Errorf("load:cpu runs %v on %s", m.Precision(), m.Device())
+	}
+	if on, why, err := m.CUDAGraphs(); on || err != nil || why != "not on a GPU" {
+		t.Errorf("CUDAGraphs() = %v, %q, %v", on, why, err)
+	}
+	tf32, err := fastclip.Load(modelPath("openai_style"), "load:cpu", fastclip.WithWarmup(0),
+		fastclip.WithPrecision(fastclip.PrecisionTF32), fastclip.WithCUDAGraphs(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tf32.Close()
+	if tf32.Precision() != fastclip.PrecisionFloat32 {
+		t.Errorf("TF32 on the CPU runs %v", tf32.Precision())
+	}
+	paths := goodPaths()
+	assertSame(t, "TF32 on the CPU", encodeAll(t, tf32, paths, texts), encodeAll(t, m, paths, texts))
+	_, err = fastclip.Load(modelPath("openai_style"), "load:cpu",
+		fastclip.WithPrecision(fastclip.PrecisionStored))
+	wantErr(t, "stored on the CPU", err, fastclip.ErrInvalidArgument)
+	_, err = fastclip.Load(modelPath("openai_style"), "load:cpu", fastclip.WithPrecision(fastclip.Precision(9)))
+	wantErr(t, "precision 9", err, fastclip.ErrInvalidArgument)
+	if fastclip.PrecisionBFloat16.String() != "bfloat16" || fastclip.Precision(9).String() != "Precision(9)" {
+		t.Error("Precision.String")
+	}
+}

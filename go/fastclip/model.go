@@ -66,7 +66,10 @@ type loadConfig struct {
 	workers       int
 	workersSet    bool // else the library's default (one per CPU)
 	batchSize     int
-	batchSizeSet  bool // else the library's default (32)
+	batchSizeSet  bool // else the library's default (64)
+	precision     Precision
+	precisionSet  bool // else PrecisionAuto
+	graphs        bool
 }
 
 // WithDevice picks where the model runs: "cpu", "cuda" or "cuda:N". The
@@ -145,6 +148,58 @@ func WithBatchSize(n int) Option {
 	return func(c *loadConfig) { c.batchSize, c.batchSizeSet = n, true }
 }
 
+// Precision is the precision a model runs in (fc_precision, the precision
+// field of fc_model_params; since libfastclip 0.5.0). docs/models.md gives
+// each one's measured difference from Python's float32.
+type Precision int
+
+const (
+	// PrecisionAuto, the default: the mode's own (PrecisionFloat32 for
+	// "load:cpu", PrecisionStored for "load:cuda").
+	PrecisionAuto Precision = C.FC_PRECISION_AUTO
+	// PrecisionStored: as the archive stores it (float16 for OpenAI's), as
+	// clip.load(device="cuda") runs it. GPU only.
+	PrecisionStored Precision = C.FC_PRECISION_STORED
+	// PrecisionFloat32: true float32 (on a GPU without TF32).
+	PrecisionFloat32 Precision = C.FC_PRECISION_FLOAT32
+	// PrecisionTF32: float32 weights, TF32 matrix products on a GPU;
+	// float32 on the CPU. TF32 is one switch per process.
+	PrecisionTF32 Precision = C.FC_PRECISION_TF32
+	// PrecisionBFloat16: the archive's float16 weights and casts in bfloat16.
+	PrecisionBFloat16 Precision = C.FC_PRECISION_BFLOAT16
+)
+
+// String is "auto", "stored", "float32", "tf32" or "bfloat16", else
+// "Precision(N)".
+func (p Precision) String() string {
+	switch p {
+	case PrecisionAuto:
+		return "auto"
+	case PrecisionStored:
+		return "stored"
+	case PrecisionFloat32:
+		return "float32"
+	case PrecisionTF32:
+		return "tf32"
+	case PrecisionBFloat16:
+		return "bfloat16"
+	}
+	return fmt.Sprintf("Precision(%d)", int(p))
+}
+
+// WithPrecision sets the precision (default PrecisionAuto). Load returns
+// ErrInvalidArgument for a value that is none of the above, and for
+// PrecisionStored on the CPU.
+func WithPrecision(p Precision) Option {
+	return func(c *loadConfig) { c.precision, c.precisionSet = p, true }
+}
+
+// WithCUDAGraphs turns CUDA graphs on or off for a model on a GPU
+// (fc_model_params.cuda_graphs; since libfastclip 0.5.0, experimental, off
+// by default). Results are the same bytes either way; Model.CUDAGraphs
+// says whether they are in use, and why not.
+func WithCUDAGraphs(on bool) Option { return func(c *loadConfig) { c.graphs = on } }
+
 // EncodeOption changes how images and texts are encoded (fc_encode_params)
 // or, for the Preprocess functions, preprocessed.
 type EncodeOption func(*encodeConfig)
@@ -221,6 +276,8 @@ type Model struct {
 	dim           int
 	imageSize     int
 	contextLength int
+	device        string
+	precision     Precision
 }
 
 // Load loads the TorchScript CLIP archive at path (OpenAI's released
@@ -260,6 +317,15 @@ func Load(path, mode string, opts ...Option) (*Model, error) {
 				C.FC_MAX_MICRO_BATCH))
 		}
 		p.micro_batch = C.int(cfg.batchSize)
+	}
+	if cfg.precisionSet {
+		if cfg.precision < PrecisionAuto || cfg.precision > PrecisionBFloat16 {
+			return nil, invalid(fmt.Sprintf("precision is %d; use a Precision constant", int(cfg.precision)))
+		}
+		p.precision = C.fc_precision(cfg.precision)
+	}
+	if cfg.graphs {
+		p.cuda_graphs = 1
 	}
 	if cfg.warmupSet {
 		if cfg.warmup < 0 || cfg.warmup > 1<<30 {
@@ -322,6 +388,8 @@ func Load(path, mode string, opts ...Option) (*Model, error) {
 		dim:           int(C.fc_model_dim(cm)),
 		imageSize:     int(C.fc_model_image_size(cm)),
 		contextLength: int(C.fc_model_context_length(cm)),
+		device:        C.GoString(C.fc_model_device(cm)),
+		precision:     Precision(C.fc_model_precision(cm)),
 	}
 	if m.dim <= 0 {
 		C.fc_free(cm)
@@ -356,6 +424,26 @@ func (m *Model) ImageSize() int { return m.imageSize }
 
 // ContextLength is the number of tokens per text (77 for OpenAI's models).
 func (m *Model) ContextLength() int { return m.contextLength }
+
+// Device is where the model runs: "cpu" or "cuda:N".
+func (m *Model) Device() string { return m.device }
+
+// Precision is the precision the model runs in (never PrecisionAuto).
+func (m *Model) Precision() Precision { return m.precision }
+
+// CUDAGraphs says whether the model's calls replay CUDA graphs, and why
+// not ("not on a GPU", "off: params.cuda_graphs is 0", or the capture's
+// failure).
+func (m *Model) CUDAGraphs() (bool, string, error) {
+	c, err := m.acquire()
+	if err != nil {
+		return false, "", err
+	}
+	defer m.mu.RUnlock()
+	var why C.fc_error
+	on := C.fc_model_cuda_graphs(c, &why) != 0
+	return on, C.GoString(&why.message[0]), nil
+}
 
 // acquire read-locks the model for one call; the caller must RUnlock after
 // the C call returns (the deferred RUnlock also keeps m alive until then).
@@ -592,4 +680,76 @@ func (m *Model) EncodeTexts(texts []string, opts ...EncodeOption) ([][]float32, 
 		st *C.fc_status, cerr *C.fc_error) C.fc_status {
 		return C.fc_encode_texts(c, (**C.char)(ptr), C.size_t(n), p, out, outN, st, cerr)
 	})
+}
+
+// rowsOf splits n rows of the model's width out of one flat slice.
+func (m *Model) rowsOf(flat []float32, n int) [][]float32 {
+	rows := make([][]float32, n)
+	for i := range rows {
+		rows[i] = flat[i*m.dim : (i+1)*m.dim : (i+1)*m.dim]
+	}
+	return rows
+}
+
+// EncodeImageTensors encodes images that were already preprocessed: pixels
+// holds n x 3 x s x s float32 values in C order (NCHW), s = ImageSize(), as
+// Preprocess returns them one after another (fc_encode_image_tensors; since
+// libfastclip 0.5.0). Only Normalize applies of the options. Errors:
+// ErrInvalidArgument (a length that is not a whole number of images),
+// ErrModel, ErrClosed.
+func (m *Model) EncodeImageTensors(pixels []float32, opts ...EncodeOption) ([][]float32, error) {
+	per := 3 * m.imageSize * m.imageSize
+	if per == 0 || len(pixels)%per != 0 {
+		return nil, invalid(fmt.Sprintf("pixels has %d floats; images of 3 x %d x %d take %d each",
+			len(pixels), m.imageSize, m.imageSize, per))
+	}
+	n := len(pixels) / per
+	if n == 0 {
+		return [][]float32{}, nil
+	}
+	cfg := newEncodeConfig(opts)
+	p := cfg.params()
+	c, err := m.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer m.mu.RUnlock()
+	flat := make([]float32, n*m.dim)
+	var cerr C.fc_error
+	if st := C.fc_encode_image_tensors(c, (*C.float)(&pixels[0]), C.size_t(n), &p, (*C.float)(&flat[0]),
+		C.size_t(len(flat)), &cerr); st != C.FC_OK {
+		return nil, fromC(st, &cerr)
+	}
+	return m.rowsOf(flat, n), nil
+}
+
+// EncodeTokenIDs encodes texts that were already tokenized: ids holds n x c
+// token ids, c = ContextLength(), as Tokenize returns them one after
+// another (fc_encode_token_ids; since libfastclip 0.5.0). Every id must be
+// 0 to 49407 (ErrInvalidArgument otherwise, before anything runs). Only
+// Normalize applies of the options.
+func (m *Model) EncodeTokenIDs(ids []int32, opts ...EncodeOption) ([][]float32, error) {
+	per := m.contextLength
+	if per == 0 || len(ids)%per != 0 {
+		return nil, invalid(fmt.Sprintf("ids has %d values; texts of %d tokens take %d each",
+			len(ids), per, per))
+	}
+	n := len(ids) / per
+	if n == 0 {
+		return [][]float32{}, nil
+	}
+	cfg := newEncodeConfig(opts)
+	p := cfg.params()
+	c, err := m.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer m.mu.RUnlock()
+	flat := make([]float32, n*m.dim)
+	var cerr C.fc_error
+	if st := C.fc_encode_token_ids(c, (*C.int32_t)(&ids[0]), C.size_t(n), &p, (*C.float)(&flat[0]),
+		C.size_t(len(flat)), &cerr); st != C.FC_OK {
+		return nil, fromC(st, &cerr)
+	}
+	return m.rowsOf(flat, n), nil
 }
