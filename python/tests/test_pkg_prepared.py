@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import fastclip
-from pkghelpers import model_kwargs, same
+from pkghelpers import cli_model_args, model_kwargs, npy, same
 
 TEXTS = ["a photo of a cat", "", "a diagram of a ViT", "ünïcödé ✓ 日本語",
          "an extremely long caption " * 20]
@@ -138,3 +138,25 @@ def test_bfloat16_needs_float16_weights(models):
         with pytest.raises(fastclip.FastclipError, match="has no float16 weights") as e:
             fastclip.Model(entry["path"], precision="bfloat16", **model_kwargs(entry))
         assert e.value.status == fastclip.Status.INVALID_ARGUMENT
+
+
+def test_cli_precision(cli, models, images, tmp_path):
+    """fastclip embed --precision gives the package's bytes for the same
+    precision; a bad value is a usage error, stored on the CPU a refusal."""
+    entry = models["openai_style"]
+    items = [images["photo.jpg"], images["rgba.png"]]
+    out = tmp_path / "bf16.npy"
+    args = ["embed", *cli_model_args(entry), "--precision", "bfloat16", "-o", out]
+    for f in items:
+        args += ["--image", f]
+    for t in TEXTS[:2]:
+        args += ["--text", t]
+    cli(args)
+    with fastclip.Model(entry["path"], precision="bfloat16", **model_kwargs(entry)) as m:
+        want = np.concatenate([m.encode_images(items), m.encode_texts(TEXTS[:2])])
+    assert same(npy(out), want)
+    bad = cli(["embed", *cli_model_args(entry), "--precision", "bf16", "--text", "a"], check=False)
+    assert bad.returncode == 2 and b"use stored, float32, tf32 or bfloat16" in bad.stderr
+    stored = cli(["embed", *cli_model_args(entry), "--precision", "stored", "--text", "a"],
+                 check=False)
+    assert stored.returncode != 0 and b"FC_PRECISION_STORED runs on a GPU" in stored.stderr

@@ -76,6 +76,23 @@ static int model_option(options *o, int argc, char **argv, int *i)
             fprintf(stderr, "fastclip: --kernels is \"%s\"; use fast or reference\n", k);
             return -1;
         }
+    } else if (strcmp(a, "--precision") == 0 && has_value) {
+        static const struct {
+            const char *name;
+            fc_precision value;
+        } names[] = {{"stored", FC_PRECISION_STORED}, {"float32", FC_PRECISION_FLOAT32},
+                     {"tf32", FC_PRECISION_TF32}, {"bfloat16", FC_PRECISION_BFLOAT16}};
+        const char *v = argv[++*i];
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+            if (strcmp(v, names[k].name) == 0) {
+                o->load.precision = names[k].value;
+                return 1;
+            }
+        fprintf(stderr, "fastclip: --precision is \"%s\"; use stored, float32, tf32 or bfloat16\n",
+                v);
+        return -1;
+    } else if (strcmp(a, "--cuda-graphs") == 0) {
+        o->load.cuda_graphs = 1;
     } else {
         return 0;
     }

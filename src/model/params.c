@@ -140,11 +140,13 @@ fc_status fc__placement(const char *mode, const char *device_param, fc_precision
                         "device \"%.64s\": use \"cpu\", \"cuda\" or \"cuda:N\"", name);
     int on_cpu = strcmp(device, "cpu") == 0;
     fc_precision p = wanted == FC_PRECISION_AUTO ? own : wanted;
+    if (p == FC_PRECISION_STORED && on_cpu && wanted == FC_PRECISION_AUTO)
+        return fc__fail(err, FC_ERR_INVALID_ARGUMENT,
+                        "mode %s runs on a GPU, not on \"%s\"; use load:cpu for the CPU", m, name);
     if (p == FC_PRECISION_STORED && on_cpu)
         return fc__fail(err, FC_ERR_INVALID_ARGUMENT,
-                        "%s runs on a GPU, not on \"%s\"; use load:cpu for the CPU",
-                        wanted == FC_PRECISION_AUTO ? m : "params.precision FC_PRECISION_STORED",
-                        name);
+                        "params.precision FC_PRECISION_STORED runs on a GPU, not on \"%s\"; on "
+                        "the CPU use FC_PRECISION_FLOAT32 or FC_PRECISION_BFLOAT16", name);
     /* TF32 is a GPU's: on the CPU it is plain float32. */
     if (p == FC_PRECISION_TF32 && on_cpu) p = FC_PRECISION_FLOAT32;
     switch (p) {
