@@ -682,13 +682,34 @@ func (m *Model) EncodeTexts(texts []string, opts ...EncodeOption) ([][]float32, 
 	})
 }
 
-// rowsOf splits n rows of the model's width out of one flat slice.
-func (m *Model) rowsOf(flat []float32, n int) [][]float32 {
+// preparedCall is fc_encode_image_tensors or fc_encode_token_ids on the
+// caller's data.
+type preparedCall func(c *C.fc_model, n C.size_t, p *C.fc_encode_params, out *C.float, outN C.size_t,
+	cerr *C.fc_error) C.fc_status
+
+// encodePrepared runs one of them on n inputs and splits the rows out.
+func (m *Model) encodePrepared(n int, opts []EncodeOption, call preparedCall) ([][]float32, error) {
+	if n == 0 {
+		return [][]float32{}, nil
+	}
+	cfg := newEncodeConfig(opts)
+	p := cfg.params()
+	c, err := m.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer m.mu.RUnlock()
+	d := m.dim
+	flat := make([]float32, n*d)
+	var cerr C.fc_error
+	if st := call(c, C.size_t(n), &p, (*C.float)(&flat[0]), C.size_t(len(flat)), &cerr); st != C.FC_OK {
+		return nil, fromC(st, &cerr)
+	}
 	rows := make([][]float32, n)
 	for i := range rows {
-		rows[i] = flat[i*m.dim : (i+1)*m.dim : (i+1)*m.dim]
+		rows[i] = flat[i*d : (i+1)*d : (i+1)*d]
 	}
-	return rows
+	return rows, nil
 }
 
 // EncodeImageTensors encodes images that were already preprocessed: pixels
@@ -703,24 +724,10 @@ func (m *Model) EncodeImageTensors(pixels []float32, opts ...EncodeOption) ([][]
 		return nil, invalid(fmt.Sprintf("pixels has %d floats; images of 3 x %d x %d take %d each",
 			len(pixels), m.imageSize, m.imageSize, per))
 	}
-	n := len(pixels) / per
-	if n == 0 {
-		return [][]float32{}, nil
-	}
-	cfg := newEncodeConfig(opts)
-	p := cfg.params()
-	c, err := m.acquire()
-	if err != nil {
-		return nil, err
-	}
-	defer m.mu.RUnlock()
-	flat := make([]float32, n*m.dim)
-	var cerr C.fc_error
-	if st := C.fc_encode_image_tensors(c, (*C.float)(&pixels[0]), C.size_t(n), &p, (*C.float)(&flat[0]),
-		C.size_t(len(flat)), &cerr); st != C.FC_OK {
-		return nil, fromC(st, &cerr)
-	}
-	return m.rowsOf(flat, n), nil
+	return m.encodePrepared(len(pixels)/per, opts, func(c *C.fc_model, n C.size_t, p *C.fc_encode_params,
+		out *C.float, outN C.size_t, cerr *C.fc_error) C.fc_status {
+		return C.fc_encode_image_tensors(c, (*C.float)(&pixels[0]), n, p, out, outN, cerr)
+	})
 }
 
 // EncodeTokenIDs encodes texts that were already tokenized: ids holds n x c
@@ -734,22 +741,8 @@ func (m *Model) EncodeTokenIDs(ids []int32, opts ...EncodeOption) ([][]float32, 
 		return nil, invalid(fmt.Sprintf("ids has %d values; texts of %d tokens take %d each",
 			len(ids), per, per))
 	}
-	n := len(ids) / per
-	if n == 0 {
-		return [][]float32{}, nil
-	}
-	cfg := newEncodeConfig(opts)
-	p := cfg.params()
-	c, err := m.acquire()
-	if err != nil {
-		return nil, err
-	}
-	defer m.mu.RUnlock()
-	flat := make([]float32, n*m.dim)
-	var cerr C.fc_error
-	if st := C.fc_encode_token_ids(c, (*C.int32_t)(&ids[0]), C.size_t(n), &p, (*C.float)(&flat[0]),
-		C.size_t(len(flat)), &cerr); st != C.FC_OK {
-		return nil, fromC(st, &cerr)
-	}
-	return m.rowsOf(flat, n), nil
+	return m.encodePrepared(len(ids)/per, opts, func(c *C.fc_model, n C.size_t, p *C.fc_encode_params,
+		out *C.float, outN C.size_t, cerr *C.fc_error) C.fc_status {
+		return C.fc_encode_token_ids(c, (*C.int32_t)(&ids[0]), n, p, out, outN, cerr)
+	})
 }
